@@ -1,0 +1,32 @@
+"""Command line: `python -m atlas validate [DATA_DIR]` prints every problem (exit 1) or a one-line summary (exit 0)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from atlas.errors import AtlasDataError
+from atlas.i18n import t
+from atlas.load import DEFAULT_DATA_DIR, load_atlas
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m atlas", description="Luban Atlas data tools.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    validate = commands.add_parser("validate", help="check every table against datapackage.json and the atlas rules")
+    validate.add_argument("data_dir", nargs="?", default=str(DEFAULT_DATA_DIR))
+    args = parser.parse_args(argv)
+    try:
+        atlas = load_atlas(Path(args.data_dir))
+    except AtlasDataError as error:
+        print(error.report(), file=sys.stderr)
+        return 1
+    tables = [atlas.table(name) for name in atlas.specs]
+    print(t("validate.summary_ok", tables=len(tables), rows=sum(len(f) for f in tables),
+            sources=len(atlas.sources), data_dir=args.data_dir))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,189 @@
+"""Reads data/ into one validated, typed Atlas: dates as spans with their precision, lists as tuples, search text ready."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from atlas import dates, geo
+from atlas.errors import AtlasDataError, Problem
+from atlas.i18n import t
+from atlas.schema import TableSpec, read_package, table_specs
+from atlas.validate import FALSE_VALUES, TRUE_VALUES, split_list, validate_tables
+
+MAX_TABLE_BYTES = 20 * 1024 * 1024
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+OPENING_MILESTONES = ("trial_operation", "partial_opening", "opening")
+
+
+@dataclass(frozen=True)
+class Atlas:
+    """The whole dataset. Treat every frame as read-only: it is shared by all visitors through the cache."""
+
+    countries: pd.DataFrame
+    sources: pd.DataFrame
+    institutions: pd.DataFrame
+    workshops: pd.DataFrame
+    events: pd.DataFrame
+    claims: pd.DataFrame
+    package: dict
+    outlines: dict
+
+    @property
+    def version(self) -> str:
+        return self.package.get("version", "")
+
+    @property
+    def last_updated(self) -> str:
+        return self.package.get("x-last-updated", self.package.get("created", ""))
+
+    @property
+    def specs(self) -> dict[str, TableSpec]:
+        return table_specs(self.package)
+
+    def table(self, name: str) -> pd.DataFrame:
+        return getattr(self, name)
+
+    @property
+    def year_bounds(self) -> tuple[int, int]:
+        years = pd.concat([self.events["year_start"], self.events["year_end"]]).dropna()
+        return int(years.min()), int(years.max())
+
+
+def normalise_text(series: pd.Series) -> pd.Series:
+    """Case- and accent-insensitive form for search (ё→е, é→e; Chinese unchanged)."""
+    def fold(text: str) -> str:
+        decomposed = unicodedata.normalize("NFKD", text)
+        return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return series.fillna("").astype(str).map(fold)
+
+
+def read_raw_tables(data_dir: Path, specs: dict[str, TableSpec]) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """Every table as strings, plus the problems found while reading (missing file, encoding, header)."""
+    raw: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    for name, spec in specs.items():
+        path = Path(data_dir) / spec.path
+        if not path.exists():
+            problems.append(Problem(spec.path, None, None, t("validate.missing_file")))
+            continue
+        size = path.stat().st_size
+        if size > MAX_TABLE_BYTES:
+            problems.append(Problem(spec.path, None, None, t(
+                "validate.too_large", size_mb=size / 1024 / 1024, limit_mb=MAX_TABLE_BYTES // 1024 // 1024)))
+            continue
+        data = path.read_bytes()
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = data[: error.start].count(b"\n") + 1
+            problems.append(Problem(spec.path, line, None, t("validate.not_utf8", position=error.start)))
+            continue
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
+            problems.append(Problem(spec.path, None, None, t("validate.unreadable", error=str(error).strip())))
+            continue
+        frame.columns = [str(c).strip() for c in frame.columns]
+        missing = [f for f in spec.field_names if f not in frame.columns]
+        unexpected = [c for c in frame.columns if c not in spec.field_names]
+        problems += [Problem(spec.path, 1, column, t("validate.missing_column")) for column in missing]
+        problems += [Problem(spec.path, 1, column, t("validate.unexpected_column")) for column in unexpected]
+        raw[name] = frame.apply(lambda col: col.str.strip())
+    return raw, problems
+
+
+def _typed(spec: TableSpec, frame: pd.DataFrame) -> pd.DataFrame:
+    typed = frame.copy()
+    for field in spec.fields:
+        column = frame[field.name]
+        if field.type == "number":
+            typed[field.name] = pd.to_numeric(column.replace("", None), errors="coerce").astype("float64")
+        elif field.type == "integer":
+            typed[field.name] = pd.to_numeric(column.replace("", None), errors="coerce").astype("Int64")
+        elif field.type == "boolean":
+            typed[field.name] = column.isin(TRUE_VALUES)
+        elif field.list_delimiter:
+            typed[field.name] = split_list(column, field.list_delimiter).map(tuple)
+    return typed
+
+
+def _names(institutions: pd.DataFrame) -> pd.Series:
+    return institutions.set_index("institution_id")["name_en"]
+
+
+def _derive(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    countries, institutions = tables["countries"], tables["institutions"]
+    workshops, events, claims = tables["workshops"], tables["events"], tables["claims"]
+    country_name = countries.set_index("iso2")["name_en"]
+    name_of = _names(institutions)
+
+    institution_text = (institutions["name_en"] + " " + institutions["name_ru"] + " " + institutions["name_zh"] + " "
+                        + institutions["aliases"].map(" ".join) + " " + institutions["city"])
+    institutions["country_name"] = institutions["country"].map(country_name)
+    institutions["search_text"] = normalise_text(institution_text)
+    search_of = institutions.set_index("institution_id")["search_text"]
+
+    def joined(ids: pd.Series, lookup: pd.Series) -> pd.Series:
+        exploded = ids.explode()
+        return exploded.map(lookup).fillna("").groupby(level=0).agg(" ".join).reindex(ids.index, fill_value="")
+
+    # Events: spans honest to the precision; undated rows keep NaT and stay off the timeline.
+    events["date_start"], events["date_end"] = dates.spans(events["date"])
+    events["year_start"] = events["date_start"].dt.year.astype("Int64")
+    events["year_end"] = events["date_end"].dt.year.astype("Int64")
+    events["country_name"] = events["country"].map(country_name).fillna(t("region.regional"))
+    events["institution_names"] = events["institution_ids"].map(lambda ids: tuple(name_of.get(i, i) for i in ids))
+    events["search_text"] = normalise_text(
+        events["title"] + " " + events["summary"] + " " + events["place"] + " " + events["other_participants"]) \
+        + " " + joined(events["institution_ids"], search_of)
+
+    # Workshops: milestone dates come from their events, so a date lives in one place only.
+    linked = events[events["workshop_id"] != ""].sort_values("date_start")
+    for column, milestones in (("mou", ("mou",)), ("agreement", ("agreement",)), ("opening", OPENING_MILESTONES)):
+        first = linked[linked["milestone"].isin(milestones)].groupby("workshop_id").head(1).set_index("workshop_id")
+        aligned = first.reindex(workshops["workshop_id"])
+        workshops[f"{column}_date"] = aligned["date"].fillna("").array
+        workshops[f"{column}_precision"] = aligned["date_precision"].fillna("").array
+        workshops[f"{column}_start"] = aligned["date_start"].array
+    spans = linked.groupby("workshop_id").agg(first_start=("date_start", "min"), last_end=("date_end", "max"))
+    spans = spans.reindex(workshops["workshop_id"])
+    workshops["first_year"] = spans["first_start"].dt.year.astype("Int64").array
+    workshops["last_year"] = spans["last_end"].dt.year.astype("Int64").array
+    workshops["country_name"] = workshops["country"].map(country_name)
+    workshops["host_name"] = workshops["host_institution_id"].map(name_of).fillna("")
+    workshops["partner_names"] = workshops["partner_institution_ids"].map(lambda ids: tuple(name_of.get(i, i) for i in ids))
+    workshops["search_text"] = normalise_text(
+        workshops["name_en"] + " " + workshops["city"] + " " + workshops["majors"].map(" ".join)) \
+        + " " + workshops["host_institution_id"].map(search_of).fillna("") \
+        + " " + joined(workshops["partner_institution_ids"], search_of)
+
+    claims["as_of_start"], claims["as_of_end"] = dates.spans(claims["as_of"])
+    claims["year"] = claims["as_of_start"].dt.year.astype("Int64")
+    claims["country_name"] = claims["country"].map(country_name).fillna("")
+    return tables
+
+
+def load_atlas(data_dir: Path | str = DEFAULT_DATA_DIR) -> Atlas:
+    """Read, validate and type every table; raise AtlasDataError listing every problem found."""
+    data_dir = Path(data_dir)
+    package = read_package(data_dir)
+    specs = table_specs(package)
+    raw, problems = read_raw_tables(data_dir, specs)
+    try:
+        outlines = geo.read_outlines(data_dir)
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as error:
+        problems.append(Problem(geo.OUTLINES_FILE, None, None, t("validate.unreadable", error=error)))
+        outlines = {"features": []}
+    # Field checks only on tables whose header is complete, so one broken file does not bury the rest.
+    complete = {name: frame for name, frame in raw.items()
+                if not any(p.file == specs[name].path and p.row == 1 for p in problems)}
+    problems += validate_tables(specs, complete, outlines)
+    if problems or set(complete) != set(specs):
+        raise AtlasDataError(problems)
+    tables = _derive({name: _typed(specs[name], frame) for name, frame in complete.items()})
+    return Atlas(package=package, outlines=outlines, **tables)

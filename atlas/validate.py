@@ -1,0 +1,197 @@
+"""Checks every table against the schema and the atlas rules; collects all problems, never stops at the first."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from atlas import dates, geo
+from atlas.errors import Problem
+from atlas.i18n import t
+from atlas.schema import TableSpec
+
+TRUE_VALUES = {"true", "True", "TRUE", "1"}
+FALSE_VALUES = {"false", "False", "FALSE", "0"}
+# (date field, precision field) pairs whose text length must agree with the stated precision.
+DATE_PRECISION_PAIRS = {"events": ("date", "date_precision"), "sources": ("published", "published_precision"),
+                        "claims": ("as_of", "as_of_precision")}
+# Which country a table's point must fall inside.
+POINT_COUNTRY_FIELD = {"institutions": "country", "workshops": "country", "events": "place_country"}
+# Milestones that must come in this order for each workshop (first occurrence of each).
+MILESTONE_ORDER = (("mou",), ("agreement",), ("trial_operation", "partial_opening", "opening"))
+MAX_PROBLEMS_PER_CHECK = 200
+
+
+def line_numbers(index: pd.Index) -> np.ndarray:
+    """Row index -> line number in the CSV file (the header is line 1)."""
+    return np.asarray(index) + 2
+
+
+def _problems(spec: TableSpec, column: str, mask: pd.Series, make_message) -> list[Problem]:
+    rows = mask[mask].index[:MAX_PROBLEMS_PER_CHECK]
+    return [Problem(spec.path, int(i) + 2, column, make_message(i)) for i in rows]
+
+
+def check_fields(spec: TableSpec, frame: pd.DataFrame) -> list[Problem]:
+    problems: list[Problem] = []
+    for field in spec.fields:
+        if field.name not in frame.columns:
+            continue
+        column = frame[field.name]
+        empty = column == ""
+        present = ~empty
+        if field.required:
+            problems += _problems(spec, field.name, empty, lambda i: t("validate.required"))
+        if field.type in ("number", "integer"):
+            numbers = pd.to_numeric(column.where(present), errors="coerce")
+            bad = present & numbers.isna()
+            problems += _problems(spec, field.name, bad, lambda i: t("validate.not_number", value=column[i]))
+            if field.type == "integer":
+                not_whole = present & ~bad & ~column.str.fullmatch(r"[+-]?\d+")
+                problems += _problems(spec, field.name, not_whole, lambda i: t("validate.not_integer", value=column[i]))
+            if field.minimum is not None:
+                problems += _problems(spec, field.name, numbers < field.minimum,
+                                      lambda i: t("validate.below_minimum", value=column[i], minimum=field.minimum))
+            if field.maximum is not None:
+                problems += _problems(spec, field.name, numbers > field.maximum,
+                                      lambda i: t("validate.above_maximum", value=column[i], maximum=field.maximum))
+        if field.type == "boolean":
+            bad = present & ~column.isin(TRUE_VALUES | FALSE_VALUES)
+            problems += _problems(spec, field.name, bad, lambda i: t("validate.not_boolean", value=column[i]))
+        if field.enum is not None:
+            bad = present & ~column.isin(field.enum)
+            allowed = ", ".join(field.enum)
+            problems += _problems(spec, field.name, bad,
+                                  lambda i: t("validate.not_in_enum", value=column[i], allowed=allowed))
+        if field.pattern is not None:
+            bad = present & ~column.str.fullmatch(field.pattern)
+            problems += _problems(spec, field.name, bad,
+                                  lambda i: t("validate.bad_pattern", value=column[i], pattern=field.pattern))
+            if "\\d{4}" in field.pattern and "-" in field.pattern:
+                start, _ = dates.spans(column.where(present & ~bad, ""))
+                unreal = present & ~bad & start.isna()
+                problems += _problems(spec, field.name, unreal, lambda i: t("validate.bad_date", value=column[i]))
+        if field.unique:
+            duplicated = present & column.duplicated(keep="first")
+            first_line = column[present].drop_duplicates(keep="first")
+            first_row = pd.Series(first_line.index + 2, index=first_line.values)
+            problems += _problems(spec, field.name, duplicated, lambda i: t(
+                "validate.duplicate", value=column[i], other_row=int(first_row[column[i]])))
+    return problems
+
+
+def check_references(specs: dict[str, TableSpec], raw: dict[str, pd.DataFrame]) -> list[Problem]:
+    problems: list[Problem] = []
+    keys = {name: set(frame[specs[name].primary_key]) for name, frame in raw.items()
+            if specs[name].primary_key in frame.columns}
+    for name, frame in raw.items():
+        spec = specs[name]
+        for field_name, table, ref_field in spec.foreign_keys:
+            if field_name not in frame.columns or table not in keys:
+                continue
+            column = frame[field_name]
+            bad = (column != "") & ~column.isin(keys[table])
+            problems += _problems(spec, field_name, bad, lambda i, c=column, tb=table, rf=ref_field: t(
+                "validate.unknown_reference", value=c[i], field=rf, table=tb))
+        for field in spec.fields:
+            if field.list_reference is None or field.name not in frame.columns:
+                continue
+            table, ref_field = field.list_reference
+            if table not in keys:
+                continue
+            items = split_list(frame[field.name], field.list_delimiter).explode()
+            items = items[items.notna() & (items != "")]
+            bad_items = items[~items.isin(keys[table])]
+            for i, value in list(bad_items.items())[:MAX_PROBLEMS_PER_CHECK]:
+                problems.append(Problem(spec.path, int(i) + 2, field.name, t(
+                    "validate.unknown_reference", value=value, field=ref_field, table=table)))
+    return problems
+
+
+def split_list(column: pd.Series, delimiter: str | None) -> pd.Series:
+    """'a | b' -> ['a', 'b'] for every cell; empty cells become []."""
+    delimiter = delimiter or "|"
+    return column.fillna("").map(lambda text: [part.strip() for part in text.split(delimiter) if part.strip()])
+
+
+def check_date_precision(specs: dict[str, TableSpec], raw: dict[str, pd.DataFrame]) -> list[Problem]:
+    problems: list[Problem] = []
+    for name, (date_field, precision_field) in DATE_PRECISION_PAIRS.items():
+        frame = raw.get(name)
+        if frame is None or date_field not in frame.columns or precision_field not in frame.columns:
+            continue
+        spec = specs[name]
+        text, precision = frame[date_field], frame[precision_field]
+        implied = text.str.len().map(dates.PRECISION_BY_LENGTH)
+        dated = text != ""
+        mismatch = dated & precision.isin(["day", "month", "year"]) & (implied != precision)
+        problems += _problems(spec, date_field, mismatch, lambda i: t(
+            "validate.precision_mismatch", value=text[i], precision=precision[i]))
+        no_date_claimed = dated & precision.isin(["undated", "unknown"])
+        problems += _problems(spec, date_field, no_date_claimed, lambda i: t("validate.undated_with_date"))
+        missing = ~dated & precision.isin(["day", "month", "year"])
+        problems += _problems(spec, date_field, missing, lambda i: t("validate.required"))
+    return problems
+
+
+def check_points(specs: dict[str, TableSpec], raw: dict[str, pd.DataFrame], outlines: dict) -> list[Problem]:
+    problems: list[Problem] = []
+    rings = geo.rings_by_country(outlines)
+    for name, country_field in POINT_COUNTRY_FIELD.items():
+        frame = raw.get(name)
+        if frame is None or not {"lat", "lon", country_field} <= set(frame.columns):
+            continue
+        spec = specs[name]
+        lat = pd.to_numeric(frame["lat"], errors="coerce")
+        lon = pd.to_numeric(frame["lon"], errors="coerce")
+        half = (frame["lat"] == "") != (frame["lon"] == "")
+        problems += _problems(spec, "lat", half, lambda i: t("validate.half_coordinate"))
+        located = lat.notna() & lon.notna() & lat.between(-90, 90) & lon.between(-180, 180)
+        for country, group in frame[located].groupby(country_field):
+            if country == "":
+                continue
+            if country not in rings:
+                problems += _problems(spec, country_field, frame.index.to_series().isin(group.index),
+                                      lambda i, c=country: t("validate.unknown_outline", country=c))
+                continue
+            inside = geo.points_inside(lon[group.index].to_numpy(), lat[group.index].to_numpy(), rings[country])
+            outside = pd.Series(~inside, index=group.index).reindex(frame.index, fill_value=False)
+            problems += _problems(spec, "lat", outside, lambda i, c=country: t(
+                "validate.outside_country", lat=lat[i], lon=lon[i], country=c))
+    return problems
+
+
+def check_milestones(specs: dict[str, TableSpec], raw: dict[str, pd.DataFrame]) -> list[Problem]:
+    events = raw.get("events")
+    if events is None or not {"workshop_id", "milestone", "date"} <= set(events.columns):
+        return []
+    spec = specs["events"]
+    linked = events["workshop_id"] != ""
+    problems = _problems(spec, "milestone", linked & (events["milestone"] == ""), lambda i: t("validate.milestone_needed"))
+    start, end = dates.spans(events["date"])
+    frame = pd.DataFrame({"workshop": events["workshop_id"], "milestone": events["milestone"],
+                          "date": events["date"], "start": start, "end": end})[linked & start.notna()]
+    for stage_index, stage in enumerate(MILESTONE_ORDER):
+        for later_stage in MILESTONE_ORDER[stage_index + 1:]:
+            earlier = frame[frame["milestone"].isin(stage)].sort_values("start").groupby("workshop").head(1)
+            later = frame[frame["milestone"].isin(later_stage)].sort_values("start").groupby("workshop").head(1)
+            pairs = earlier.reset_index().merge(later.reset_index(), on="workshop", suffixes=("_a", "_b"))
+            # Only a definite reversal counts: the later step ends before the earlier step can have begun.
+            reversed_pairs = pairs[pairs["end_b"] < pairs["start_a"]]
+            for _, pair in reversed_pairs.iterrows():
+                problems.append(Problem(spec.path, int(pair["index_b"]) + 2, "date", t(
+                    "validate.milestone_order", later=pair["milestone_b"], later_date=pair["date_b"],
+                    earlier=pair["milestone_a"], earlier_date=pair["date_a"], workshop=pair["workshop"])))
+    return problems
+
+
+def validate_tables(specs: dict[str, TableSpec], raw: dict[str, pd.DataFrame], outlines: dict) -> list[Problem]:
+    """Every problem in the already-read tables (header problems are found while reading)."""
+    problems: list[Problem] = []
+    for name, frame in raw.items():
+        problems += check_fields(specs[name], frame)
+    problems += check_references(specs, raw)
+    problems += check_date_precision(specs, raw)
+    problems += check_points(specs, raw, outlines)
+    problems += check_milestones(specs, raw)
+    return problems

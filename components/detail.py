@@ -1,0 +1,143 @@
+"""The record detail panel (workshop, event or institution) shared by the map, timeline and explore pages."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import quote
+
+import pandas as pd
+import streamlit as st
+
+from atlas import Atlas
+from atlas.dates import format_with_precision
+from atlas.i18n import t
+from components.text import md_escape, md_link
+
+CONFIG_FILE = Path(__file__).resolve().parent.parent / "config.toml"
+RECORD_TABLES = {"workshop": ("workshops", "workshop_id"), "event": ("events", "event_id"),
+                 "institution": ("institutions", "institution_id")}
+
+
+@lru_cache(maxsize=1)
+def site_config() -> dict:
+    with CONFIG_FILE.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def correction_url(kind: str, record: pd.Series, columns: list[str]) -> str:
+    """A prefilled 'report a correction' link naming the record id and its current values."""
+    record_id = record[RECORD_TABLES[kind][1]]
+    subject = t("detail.correction_subject", record_id=record_id)
+    lines = [f"{column}: {' | '.join(record[column]) if isinstance(record[column], tuple) else record[column]}"
+             for column in columns]
+    body = t("detail.correction_body", record_id=record_id) + "\n\n" + "\n".join(lines)
+    return site_config()["corrections_url"].format(subject=quote(subject), body=quote(body[:1500]))
+
+
+def find_record(atlas: Atlas, kind: str, record_id: str) -> pd.Series | None:
+    table, key = RECORD_TABLES[kind]
+    frame = atlas.table(table)
+    match = frame[frame[key] == record_id]
+    return None if match.empty else match.iloc[0]
+
+
+def _source_lines(atlas: Atlas, source_ids: tuple[str, ...]) -> list[str]:
+    sources = atlas.sources.set_index("source_id")
+    lines = []
+    for source_id in source_ids:
+        if source_id not in sources.index:
+            continue
+        source = sources.loc[source_id]
+        label = source["title"] or source["url"]
+        details = [md_escape(source["publisher"]), t(f"side.{source['side']}")]
+        if source["published"]:
+            details.append(md_escape(format_with_precision(source["published"], source["published_precision"])))
+        if source["is_mirror"]:
+            details.append(t("detail.mirror"))
+        lines.append(f"- {md_link(label, source['url'])} — {', '.join(details)}")
+    return lines
+
+
+def _draw_sources_and_conflicts(atlas: Atlas, record: pd.Series) -> None:
+    if record.get("conflict_note"):
+        st.warning(f"**{t('detail.conflicts')}**: {md_escape(record['conflict_note'])}", icon=":material/difference:")
+    if record.get("notes"):
+        st.caption(md_escape(record["notes"]))
+    st.markdown(f"**{t('detail.sources')}**")
+    st.markdown("\n".join(_source_lines(atlas, record["source_ids"])) or t("detail.no_sources"))
+
+
+def _draw_workshop(atlas: Atlas, record: pd.Series) -> None:
+    st.subheader(md_escape(record["name_en"]))
+    facts = [
+        (t("detail.status"), t(f"status.{record['status']}") + f" ({t('detail.as_of')} "
+         + format_with_precision(record["status_as_of"], None) + ")"),
+        (t("detail.host"), record["host_name"] or t("detail.not_named")),
+        (t("detail.partners"), "; ".join(record["partner_names"]) or t("detail.not_named")),
+        (t("detail.place"), f"{record['city']}, {record['country_name']} ({t('precision.' + record['coord_precision'])})"),
+        (t("detail.majors"), "; ".join(record["majors"])),
+    ]
+    if pd.notna(record["area_m2"]):
+        facts.append((t("detail.area"), f"{record['area_m2']:,.0f} m² ({t('detail.as_of')} {record['area_as_of']})"))
+    if pd.notna(record["students_trained"]):
+        qualifier = t(f"detail.qualifier_{record['students_qualifier'] or 'exact'}")
+        facts.append((t("detail.students"), f"{qualifier}{int(record['students_trained']):,} ({t('detail.as_of')} {record['students_as_of']})"))
+    if record["status_note"]:
+        facts.append((t("detail.status_note"), record["status_note"]))
+    st.markdown("\n".join(f"- **{label}**: {md_escape(value)}" for label, value in facts))
+    milestones = atlas.events[atlas.events["workshop_id"] == record["workshop_id"]].sort_values("date_start")
+    if not milestones.empty:
+        st.markdown(f"**{t('detail.milestones')}**")
+        st.dataframe(pd.DataFrame({
+            t("detail.col_date"): [format_with_precision(d, p) for d, p in zip(milestones["date"], milestones["date_precision"])],
+            t("detail.col_milestone"): [t(f"milestone.{m}") if m else "" for m in milestones["milestone"]],
+            t("detail.col_what"): milestones["title"].to_list(),
+            t("detail.col_sources"): [", ".join(ids) for ids in milestones["source_ids"]],
+        }), hide_index=True, width="stretch")
+    _draw_sources_and_conflicts(atlas, record)
+
+
+def _draw_event(atlas: Atlas, record: pd.Series) -> None:
+    st.subheader(md_escape(record["title"]))
+    place = record["place"] or t("detail.no_place")
+    facts = [
+        (t("detail.date"), format_with_precision(record["date"], record["date_precision"])
+         + (f" — {record['date_note']}" if record["date_note"] else "")),
+        (t("detail.category"), t(f"category.{record['category']}")
+         + (f" · {t('milestone.' + record['milestone'])}" if record["milestone"] else "")),
+        (t("detail.country"), record["country_name"]),
+        (t("detail.place"), f"{place} ({t('precision.' + record['coord_precision'])})"),
+        (t("detail.institutions"), "; ".join(record["institution_names"]) or "—"),
+    ]
+    if record["other_participants"]:
+        facts.append((t("detail.participants"), record["other_participants"]))
+    st.markdown("\n".join(f"- **{label}**: {md_escape(value)}" for label, value in facts))
+    st.markdown(md_escape(record["summary"]))
+    _draw_sources_and_conflicts(atlas, record)
+
+
+def _draw_institution(atlas: Atlas, record: pd.Series) -> None:
+    st.subheader(md_escape(record["name_en"]))
+    names = " · ".join(n for n in (record["name_ru"], record["name_zh"]) if n)
+    facts = [
+        (t("detail.other_names"), names or "—"),
+        (t("detail.aliases"), "; ".join(record["aliases"]) or "—"),
+        (t("detail.kind"), record["kind"].replace("_", " ")),
+        (t("detail.place"), f"{record['city'] or '—'}, {record['country_name']} ({t('precision.' + record['coord_precision'])})"),
+    ]
+    st.markdown("\n".join(f"- **{label}**: {md_escape(value)}" for label, value in facts))
+    _draw_sources_and_conflicts(atlas, record)
+
+
+def draw_detail(atlas: Atlas, kind: str, record_id: str) -> None:
+    """Everything we know about one record, with its sources, conflicts and a correction link."""
+    record = find_record(atlas, kind, record_id) if kind in RECORD_TABLES else None
+    if record is None:
+        st.info(t("detail.not_found", record_id=record_id))
+        return
+    {"workshop": _draw_workshop, "event": _draw_event, "institution": _draw_institution}[kind](atlas, record)
+    table, _ = RECORD_TABLES[kind]
+    columns = atlas.specs[table].field_names
+    st.link_button(t("detail.report_correction"), correction_url(kind, record, columns), icon=":material/edit_note:")

@@ -1,0 +1,153 @@
+"""Shared sidebar filters drawn by every page: one canonical state per session, mirrored into the URL."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from atlas import Atlas, Filters, Selection
+from atlas.i18n import t
+from atlas.permalink import parse_params, to_params
+from components.palette import STATUS_ORDER
+
+CANONICAL_KEY = "atlas_filters"
+NOTICES_KEY = "atlas_link_notices"
+
+
+def _key(name: str, page: str) -> str:
+    # Widget identity includes the page, so each page keeps its own widget keys (see shared/design/pages-mpa.md).
+    return f"filter_{name}:{page}"
+
+
+def _valid_values(atlas: Atlas) -> dict[str, object]:
+    specs = atlas.specs
+    return {
+        "countries": set(atlas.countries.loc[atlas.countries["region"] == "central_asia", "iso2"]),
+        "statuses": set(specs["workshops"].field("status").enum),
+        "categories": set(specs["events"].field("category").enum),
+        "year_bounds": atlas.year_bounds,
+    }
+
+
+def _canonical(atlas: Atlas) -> Filters:
+    if CANONICAL_KEY not in st.session_state:
+        params = {name: st.query_params.get_all(name) for name in st.query_params}
+        filters, notices = parse_params(params, **_valid_values(atlas))
+        st.session_state[CANONICAL_KEY] = filters
+        st.session_state[NOTICES_KEY] = notices
+    return st.session_state[CANONICAL_KEY]
+
+
+def _set(**changes: object) -> None:
+    st.session_state[CANONICAL_KEY] = replace(st.session_state[CANONICAL_KEY], **changes)
+    st.session_state[NOTICES_KEY] = []
+
+
+def reset_filters() -> None:
+    st.session_state[CANONICAL_KEY] = Filters()
+    st.session_state[NOTICES_KEY] = []
+
+
+def _seed(key: str, value: object) -> None:
+    # Only when missing or different: rewriting every run pushes stale values back mid-drag.
+    if key not in st.session_state or st.session_state[key] != value:
+        st.session_state[key] = value
+
+
+def _widget_values(filters: Filters, bounds: tuple[int, int]) -> dict[str, object]:
+    low, high = bounds
+    return {
+        "countries": list(filters.countries),
+        "years": (filters.year_min if filters.year_min is not None else low,
+                  filters.year_max if filters.year_max is not None else high),
+        "statuses": list(filters.statuses),
+        "categories": list(filters.categories),
+        "text": filters.text,
+        "regional": filters.include_regional,
+    }
+
+
+def _on_change(name: str, key: str, bounds: tuple[int, int]) -> None:
+    value = st.session_state[key]
+    if name == "years":
+        low, high = bounds
+        start, end = value
+        _set(year_min=None if start == low and end == high else start,
+             year_max=None if start == low and end == high else end)
+    elif name == "text":
+        _set(text=str(value).strip()[:200])
+    elif name == "regional":
+        _set(include_regional=bool(value))
+    else:
+        _set(**{name: tuple(value)})
+
+
+def draw_filters(atlas: Atlas, page: str) -> Filters:
+    """Draw the filter widgets in the sidebar and return the canonical filters; keeps the URL in step."""
+    filters = _canonical(atlas)
+    bounds = atlas.year_bounds
+    values = _widget_values(filters, bounds)
+    for name, value in values.items():
+        _seed(_key(name, page), value)
+
+    country_names = dict(zip(atlas.countries["iso2"], atlas.countries["name_en"]))
+    valid = _valid_values(atlas)
+    sidebar = st.sidebar
+    sidebar.header(t("filters.header"))
+    for notice in st.session_state.get(NOTICES_KEY, []):
+        sidebar.warning(notice, icon=":material/link_off:")
+
+    def callback(name: str) -> dict:
+        return {"on_change": _on_change, "args": (name, _key(name, page), bounds)}
+
+    sidebar.multiselect(t("filters.countries"), sorted(valid["countries"], key=country_names.get),
+                        format_func=country_names.get, key=_key("countries", page),
+                        placeholder=t("filters.all_countries"), **callback("countries"))
+    sidebar.slider(t("filters.years"), min_value=bounds[0], max_value=bounds[1], key=_key("years", page),
+                   help=t("filters.years_help"), **callback("years"))
+    sidebar.multiselect(t("filters.statuses"), [s for s in STATUS_ORDER if s in valid["statuses"]],
+                        format_func=lambda s: t(f"status.{s}"), key=_key("statuses", page),
+                        placeholder=t("filters.all_statuses"), **callback("statuses"))
+    sidebar.multiselect(t("filters.categories"), list(atlas.specs["events"].field("category").enum),
+                        format_func=lambda c: t(f"category.{c}"), key=_key("categories", page),
+                        placeholder=t("filters.all_categories"), **callback("categories"))
+    sidebar.text_input(t("filters.text"), key=_key("text", page), placeholder=t("filters.text_placeholder"),
+                       help=t("filters.text_help"), **callback("text"))
+    sidebar.checkbox(t("filters.regional"), key=_key("regional", page), help=t("filters.regional_help"),
+                     **callback("regional"))
+    sidebar.button(t("filters.reset"), on_click=reset_filters, key=f"filter_reset:{page}",
+                   icon=":material/restart_alt:", disabled=filters.is_default)
+
+    desired = to_params(filters)
+    current = {name: st.query_params.get(name) for name in st.query_params}
+    if current != desired:
+        st.query_params.from_dict(desired)
+    return filters
+
+
+def describe_active(atlas: Atlas, filters: Filters) -> str:
+    """'Kazakhstan · 2023–2025 · Operating' — the active filters in words."""
+    names = dict(zip(atlas.countries["iso2"], atlas.countries["name_en"]))
+    parts: list[str] = []
+    if filters.countries:
+        parts.append(", ".join(names.get(c, c) for c in filters.countries))
+    if filters.has_year_range:
+        low, high = atlas.year_bounds
+        parts.append(f"{filters.year_min or low}–{filters.year_max or high}")
+    if filters.statuses:
+        parts.append(", ".join(t(f"status.{s}") for s in filters.statuses))
+    if filters.categories:
+        parts.append(", ".join(t(f"category.{c}") for c in filters.categories))
+    if filters.text:
+        parts.append(f"“{filters.text}”")
+    if not filters.include_regional:
+        parts.append(t("filters.no_regional"))
+    return " · ".join(parts) if parts else t("filters.none_active")
+
+
+def draw_match_line(atlas: Atlas, selection: Selection) -> None:
+    st.sidebar.caption(t("filters.match_line",
+                         workshops=len(selection.workshops), workshops_total=selection.totals["workshops"],
+                         events=len(selection.events), events_total=selection.totals["events"],
+                         active=describe_active(atlas, selection.filters)))

@@ -1,0 +1,50 @@
+"""Page scaffolding shared by every page: config, navigation, the data-error page, filters and selection."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from atlas import Atlas, AtlasDataError, Selection, apply_filters
+from atlas.i18n import t
+from components.cached import cached_atlas, data_dir
+from components.filters import draw_filters, draw_match_line
+
+PAGES = (
+    ("app.py", "nav.overview", ":material/dashboard:"),
+    ("pages/1_Map.py", "nav.map", ":material/map:"),
+    ("pages/2_Timeline.py", "nav.timeline", ":material/timeline:"),
+    ("pages/3_Explore.py", "nav.explore", ":material/table_view:"),
+    ("pages/4_About.py", "nav.about", ":material/info:"),
+)
+
+
+def draw_navigation() -> None:
+    # The default sidebar navigation shows file names; our own links carry proper labels and icons.
+    for path, label_key, icon in PAGES:
+        st.sidebar.page_link(path, label=t(label_key), icon=icon)
+    st.sidebar.divider()
+
+
+def load_or_stop() -> Atlas:
+    """The atlas, or a clear error page naming file, row and column, then stop (never a traceback)."""
+    directory = data_dir()
+    try:
+        return cached_atlas(str(directory))
+    except AtlasDataError as error:
+        st.error(f"**{t('app.data_error_title')}**\n\n"
+                 + t("app.data_error_body", data_dir=directory, count=len(error.problems)))
+        st.code("\n".join(str(problem) for problem in error.problems), language=None)
+        st.stop()
+
+
+def page_setup(page: str, title_key: str) -> tuple[Atlas, Selection]:
+    """Configure the page, draw navigation and filters, and return the atlas and the filtered selection."""
+    st.set_page_config(page_title=f"{t(title_key)} · {t('app.title')}", page_icon=":material/public:",
+                       layout="wide")
+    draw_navigation()
+    atlas = load_or_stop()
+    filters = draw_filters(atlas, page)
+    selection = apply_filters(atlas, filters)
+    draw_match_line(atlas, selection)
+    st.sidebar.caption(t("app.data_as_of", version=atlas.version, date=atlas.last_updated))
+    return atlas, selection

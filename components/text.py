@@ -1,0 +1,31 @@
+"""Safe display of record text: Markdown and HTML in data are shown as characters, links only for http(s)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlparse
+
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
+
+
+def md_escape(text: object) -> str:
+    """Escape Markdown (and HTML brackets) so record text is shown literally in st.markdown."""
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    return MARKDOWN_SPECIALS.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+def is_web_url(url: object) -> bool:
+    """Only http(s) addresses with a host become links; javascript:, data: and the rest stay text."""
+    if not isinstance(url, str):
+        return False
+    parsed = urlparse(url.strip())
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc) and not any(c in url for c in " <>\"'")
+
+
+def md_link(label: object, url: object) -> str:
+    label_text = md_escape(label)
+    if is_web_url(url):
+        safe_url = str(url).strip().replace(")", "%29").replace("(", "%28")
+        return f"[{label_text}]({safe_url})"
+    return f"{label_text} ({md_escape(url)})"
