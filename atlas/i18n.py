@@ -1,4 +1,4 @@
-"""User-facing strings: one table per language in locales/<lang>.toml, looked up by dotted key."""
+"""User-facing strings: every locales/<lang>/*.toml merged into one table per language, looked up by dotted key."""
 
 from __future__ import annotations
 
@@ -12,30 +12,35 @@ DEFAULT_LANGUAGE = "en"
 
 @lru_cache(maxsize=8)
 def _table(language: str) -> dict[str, str]:
-    path = LOCALES_DIR / f"{language}.toml"
-    if not path.exists():
-        return {}
-    with path.open("rb") as handle:
-        nested = tomllib.load(handle)
     flat: dict[str, str] = {}
-
-    def walk(prefix: str, node: dict) -> None:
-        for key, value in node.items():
-            dotted = f"{prefix}.{key}" if prefix else key
-            if isinstance(value, dict):
-                walk(dotted, value)
-            else:
-                flat[dotted] = value
-
-    walk("", nested)
+    for path in sorted((LOCALES_DIR / language).glob("*.toml")):
+        with path.open("rb") as handle:
+            nested = tomllib.load(handle)
+        before = set(flat)
+        walk_into: dict[str, str] = {}
+        _flatten("", nested, walk_into)
+        clashes = before & set(walk_into)
+        if clashes:
+            # One key, one string: a clash between files would make the shown text depend on file order.
+            raise ValueError(f"{path.name} repeats keys defined in another file: {sorted(clashes)[:5]}")
+        flat.update(walk_into)
     return flat
 
 
-def t(key: str, language: str = DEFAULT_LANGUAGE, **values: object) -> str:
-    """The string for `key` in `language` (falling back to English), formatted with `values`."""
+def _flatten(prefix: str, node: dict, into: dict[str, str]) -> None:
+    for key, value in node.items():
+        dotted = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            _flatten(dotted, value, into)
+        else:
+            into[dotted] = value
+
+
+def t(key: str, language: str = DEFAULT_LANGUAGE, **values: object):
+    """The string (or list, e.g. month names) for `key` in `language`, falling back to English; formatted with `values`."""
     text = _table(language).get(key) or _table(DEFAULT_LANGUAGE).get(key)
     if text is None:
-        raise KeyError(f"missing string '{key}' in locales/{DEFAULT_LANGUAGE}.toml")
+        raise KeyError(f"missing string '{key}' in locales/{DEFAULT_LANGUAGE}/*.toml")
     return text.format(**values) if values else text
 
 

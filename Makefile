@@ -1,0 +1,42 @@
+# Two commands on a fresh Debian machine: `make run` (the app) and `make test` (the whole suite).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test test-fast validate browser-deps bench clean
+
+$(VENV)/.runtime: requirements.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+## run: create the environment if needed and start the app on http://localhost:$(PORT)
+run: $(VENV)/.runtime
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+## browser-deps: Debian's Chromium (Playwright cannot download browsers here) and an emoji font
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		$(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 || { echo "chromium is still missing" >&2; exit 1; }
+
+## validate: the atlas validator and the Frictionless validator on data/
+validate: $(VENV)/.dev
+	$(PY) -m atlas validate data
+	$(VENV)/bin/frictionless validate data/datapackage.json
+
+## test: install everything missing, validate the data, run unit + app + browser tests
+test: $(VENV)/.dev browser-deps validate
+	$(PY) -m pytest tests
+
+## test-fast: unit and app tests only (no browser)
+test-fast: $(VENV)/.dev
+	$(PY) -m pytest tests/unit tests/app
+
+clean:
+	rm -rf $(VENV) test-artifacts .pytest_cache

@@ -1,0 +1,106 @@
+"""Browser-test support: start/stop real `streamlit run` servers on free ports, wait for pages, take screenshots."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+from helpers import REPO
+
+SCREENSHOT_DIR = REPO / "test-artifacts" / "screenshots"
+LOG_DIR = REPO / "test-artifacts" / "server-logs"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"]
+# First start imports pandas/plotly/pydeck and validates the data: give it time on a slow 2-core machine.
+SERVER_START_TIMEOUT_S = 60
+# A page's first render includes loading the data through the cache and drawing WebGL/plotly.
+PAGE_READY_TIMEOUT_MS = 45_000
+
+
+def chromium_executable() -> str:
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        # Never skip silently: `make test` installs Debian's chromium; without it the suite must fail.
+        pytest.fail("Debian's chromium is not installed (run `make test`, which installs it, "
+                    "or `apt-get install -y chromium`)", pytrace=False)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def start_server(data_dir: Path, name: str) -> Server:
+    port = free_port()
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log_path = LOG_DIR / f"{name}.log"
+    env = {**os.environ, "LUBAN_ATLAS_DATA_DIR": str(data_dir)}
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited early:\n{log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return Server(url, process, log_path)
+        except OSError:
+            time.sleep(0.2)
+    stop_server(Server(url, process, log_path))
+    raise RuntimeError(f"streamlit did not become healthy in {SERVER_START_TIMEOUT_S}s:\n{log_path.read_text()}")
+
+
+def stop_server(server: Server) -> None:
+    try:
+        os.killpg(server.process.pid, signal.SIGTERM)
+        server.process.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(server.process.pid, signal.SIGKILL)
+
+
+def wait_for_app(page: Page) -> None:
+    """Wait until Streamlit has finished running the script and drawn the main block."""
+    page.wait_for_selector('[data-testid="stSidebar"]', timeout=PAGE_READY_TIMEOUT_MS)
+    page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=PAGE_READY_TIMEOUT_MS)
+    # Widgets are lazy-loaded: until their code arrives Streamlit draws grey skeletons in their place.
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " && !document.querySelector('[data-testid=\"stSkeleton\"]')"
+        " && document.querySelector('[data-testid=\"stSidebar\"] [data-testid=\"stButton\"]')",
+        timeout=PAGE_READY_TIMEOUT_MS)
+    assert page.locator('[data-testid="stException"]').count() == 0, page.locator('[data-testid="stException"]').first.inner_text()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOT_DIR / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
