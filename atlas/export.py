@@ -1,24 +1,138 @@
-"""Files of a filtered selection (CSV, XLSX, JSON, GeoJSON, ZIP) that carry their citation, injection-safe."""
+"""Files of a filtered selection (CSV, XLSX, JSON, GeoJSON, ZIP) that carry their citation and sources, injection-safe."""
 
 from __future__ import annotations
 
 import io
 import json
+import re
+import unicodedata
 import zipfile
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
 
-from atlas.filters import Selection
+from atlas.dates import format_partial
+from atlas.filters import Filters, Selection
+from atlas.i18n import t
 from atlas.load import Atlas
+from atlas.permalink import PARAM_NAMES, to_params
 
 EXPORT_TABLES = ("workshops", "events", "institutions", "claims", "sources")
+# countries.csv is a small lookup table (names in three languages) that the exported rows refer to; it ships whole.
+REFERENCE_TABLES = ("countries",)
+# OWASP's list: a spreadsheet treats a cell starting with these as a formula (tab and CR too, after trimming).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 POINT_TABLES = ("workshops", "events", "institutions")
+# Tables every reference from the exported rows can be resolved in: shipped whole, or selected as
+# "everything the selected rows point at" by apply_filters.
+CLOSED_TABLES = ("sources", "institutions", *REFERENCE_TABLES)
+LIST_JOINER = " | "
+MAX_SLUG_LENGTH = 100
+XLSX_MAX_COLUMN_WIDTH = 60
 
+MIME_TYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+    "geojson": "application/geo+json",
+    "zip": "application/zip",
+}
+
+
+# ---------------------------------------------------------------- filters in words and file names
+
+def describe_filters(atlas: Atlas, filters: Filters) -> dict[str, str]:
+    """Each active filter in words, keyed by its URL parameter: {'country': 'Kazakhstan', 'years': '2023–2025'}."""
+    names = dict(zip(atlas.countries["iso2"], atlas.countries["name_en"]))
+    low, high = atlas.year_bounds
+    words: dict[str, str] = {}
+    for param in to_params(filters):
+        if param == "country":
+            words[param] = ", ".join(names.get(c, c) for c in filters.countries)
+        elif param == "years":
+            start = filters.year_min if filters.year_min is not None else low
+            end = filters.year_max if filters.year_max is not None else high
+            words[param] = str(start) if start == end else f"{start}–{end}"
+        elif param == "status":
+            words[param] = ", ".join(t(f"status.{s}") for s in filters.statuses)
+        elif param == "category":
+            words[param] = ", ".join(t(f"category.{c}") for c in filters.categories)
+        elif param == "q":
+            words[param] = f"“{filters.text}”"
+        elif param == "regional":
+            words[param] = t("filters.no_regional")
+    return {param: words[param] for param in PARAM_NAMES if param in words}
+
+
+def filters_sentence(atlas: Atlas, filters: Filters) -> str:
+    """'Countries: Kazakhstan; Years: 2023–2025' for READMEs, or a phrase saying nothing was filtered."""
+    words = describe_filters(atlas, filters)
+    if not words:
+        return t("export.no_filters")
+    return "; ".join(f"{t(f'export.param.{param}')}: {value}" for param, value in words.items())
+
+
+def _file_safe(text: str) -> str:
+    # ASCII letters, digits, dot, dash and underscore only: names survive every OS, browser and archive tool.
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    cleaned = re.sub(r"[^A-Za-z0-9._]+", "-", folded)
+    cleaned = re.sub(r"-{2,}", "-", cleaned)
+    return re.sub(r"-?_-?", "_", cleaned).strip("-_.")
+
+
+def file_stem(atlas: Atlas, selection: Selection) -> str:
+    """'luban-atlas_0.1.0_KZ_2023-2025_operating' — what is inside, readable in a downloads folder."""
+    slug = _file_safe(selection.filters.slug())[:MAX_SLUG_LENGTH].strip("-_.") or "all"
+    return f"luban-atlas_{_file_safe(atlas.version) or 'unversioned'}_{slug}"
+
+
+def file_name(atlas: Atlas, selection: Selection, extension: str, table: str | None = None) -> str:
+    """File name of one download; a single-table CSV names its table last."""
+    return f"{file_stem(atlas, selection)}{'_' + table if table else ''}.{extension}"
+
+
+# ---------------------------------------------------------------- citation
+
+def _year_of_release(atlas: Atlas) -> str:
+    return (atlas.last_updated or "")[:4]
+
+
+def citation_text(atlas: Atlas, accessed: date | None = None) -> str:
+    """The dataset's own citation (datapackage x-citation) for this version, optionally with an access date."""
+    template = atlas.package.get("x-citation") or t("export.citation_fallback")
+    text = template.format(year=_year_of_release(atlas), version=atlas.version, title=atlas.package.get("title", ""))
+    return text + (" " + t("export.accessed", date=accessed.isoformat()) if accessed else "")
+
+
+def _bibtex_value(text: object) -> str:
+    # Braces and backslashes would end or escape the field; the rest of Unicode is fine in biblatex.
+    return re.sub(r"[{}\\]", "", str(text)).replace("\n", " ")
+
+
+def bibtex(atlas: Atlas, url: str = "", accessed: date | None = None) -> str:
+    """A @misc entry for the dataset version (biblatex-friendly: version, urldate)."""
+    authors = "; ".join(c.get("title", "") for c in atlas.package.get("contributors", [])) or t("export.default_author")
+    key = "luban_atlas_" + re.sub(r"[^0-9A-Za-z]+", "_", atlas.version).strip("_")
+    licence = ", ".join(lic.get("title") or lic.get("name", "") for lic in atlas.package.get("licenses", []))
+    fields = [("title", atlas.package.get("title", "")), ("author", "{" + _bibtex_value(authors) + "}"),
+              ("year", _year_of_release(atlas)), ("version", atlas.version), ("howpublished", t("export.bibtex_kind")),
+              ("note", licence)]
+    if url:
+        fields.append(("url", url))
+    if accessed:
+        fields.append(("urldate", accessed.isoformat()))
+    body = ",\n".join(f"  {name} = {{{value if name == 'author' else _bibtex_value(value)}}}"
+                      for name, value in fields if value)
+    return f"@misc{{{key},\n{body}\n}}"
+
+
+# ---------------------------------------------------------------- tables as published
 
 def neutralise_formula(value: object) -> object:
-    """Prefix a quote so spreadsheets show '=cmd' as text instead of running it."""
+    """Prefix a quote so spreadsheets show '=cmd' as text instead of running it (CSV cells)."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
@@ -27,86 +141,145 @@ def neutralise_formula(value: object) -> object:
 def export_frame(atlas: Atlas, selection: Selection, name: str) -> pd.DataFrame:
     """The published columns of one table (schema order), lists joined with ' | ', no internal helpers."""
     spec = atlas.specs[name]
-    frame = selection.table(name)[spec.field_names].copy()
+    source = atlas.table(name) if name in REFERENCE_TABLES else selection.table(name)
+    frame = source[spec.field_names].copy()
     for field in spec.fields:
         if field.list_delimiter:
-            frame[field.name] = frame[field.name].map(lambda items: " | ".join(items))
+            frame[field.name] = frame[field.name].map(LIST_JOINER.join)
     return frame.reset_index(drop=True)
+
+
+def _text_columns(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
 
 
 def _safe_text(frame: pd.DataFrame) -> pd.DataFrame:
     safe = frame.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(neutralise_formula)
+    for column in _text_columns(safe):
+        safe[column] = safe[column].map(neutralise_formula)
     return safe
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with a byte-order mark so Excel shows Cyrillic and Chinese correctly."""
-    return _safe_text(frame).to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 with a byte-order mark (so Excel shows Cyrillic and Chinese), CRLF rows as RFC 4180 asks."""
+    return _safe_text(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
-def file_stem(atlas: Atlas, selection: Selection) -> str:
-    return f"luban-atlas_{atlas.version}_{selection.filters.slug()}"
+def table_csv_bytes(atlas: Atlas, selection: Selection, name: str) -> bytes:
+    return to_csv_bytes(export_frame(atlas, selection, name))
 
 
-def citation_text(atlas: Atlas, accessed: date | None = None) -> str:
-    template = atlas.package.get("x-citation", "{title}, version {version}.")
-    text = template.format(year=(atlas.last_updated or "")[:4], version=atlas.version, title=atlas.package.get("title", ""))
-    return text + (f" Accessed {accessed.isoformat()}." if accessed else "")
+# ---------------------------------------------------------------- README (ZIP) and README sheet (XLSX)
+
+def _source_line(row) -> str:
+    parts = [row.publisher or t("export.no_publisher")]
+    if row.title:
+        parts.append(f"“{row.title}”")
+    if row.published:
+        parts.append(format_partial(row.published, row.published_precision))
+    parts.append(t("export.side", side=t(f"side.{row.side}")))
+    line = ", ".join(parts) + f". {row.url}"
+    if row.is_mirror:
+        line += " " + (t("export.mirror_of", url=row.canonical_url) if row.canonical_url else t("export.mirror"))
+    return line
 
 
-def describe_filters(selection: Selection) -> str:
-    active = selection.filters.active()
-    if not active:
-        return "none (the whole dataset)"
-    return "; ".join(f"{name} = {', '.join(map(str, value)) if isinstance(value, tuple) else value}"
-                     for name, value in active.items())
+def readme_facts(atlas: Atlas, selection: Selection, permalink: str = "",
+                 today: date | None = None) -> list[tuple[str, str]]:
+    """(label, value) pairs shared by README.md and the README sheet, so both always say the same."""
+    today = today or date.today()
+    licence = ", ".join(f"{lic.get('title') or lic.get('name', '')} ({lic.get('path', '')})".replace(" ()", "")
+                        for lic in atlas.package.get("licenses", []))
+    return [
+        (t("export.fact.title"), atlas.package.get("title", "")),
+        (t("export.fact.version"), t("export.version_value", version=atlas.version, date=atlas.last_updated)),
+        (t("export.fact.extracted"), today.isoformat()),
+        (t("export.fact.filters"), filters_sentence(atlas, selection.filters)),
+        (t("export.fact.permalink"), permalink or t("export.no_permalink")),
+        (t("export.fact.citation"), citation_text(atlas, today)),
+        (t("export.fact.licence"), t("export.licence_value", licence=licence or t("export.no_licence"))),
+    ]
+
+
+def _row_counts(selection: Selection) -> list[tuple[str, int, int]]:
+    return [(name, len(selection.table(name)), selection.totals.get(name, len(selection.table(name))))
+            for name in EXPORT_TABLES]
 
 
 def readme_text(atlas: Atlas, selection: Selection, permalink: str = "", today: date | None = None) -> str:
-    today = today or date.today()
-    counts = "\n".join(f"- {name}.csv: {len(selection.table(name))} of {selection.totals.get(name, '?')} rows"
-                       for name in EXPORT_TABLES)
-    source_lines = "\n".join(
-        f"- [{row.source_id}] {row.publisher}"
-        + (f", \"{row.title}\"" if row.title else "")
-        + (f" ({row.published})" if row.published else "")
-        + f". {row.url}" + (" (mirror copy)" if row.is_mirror else "")
-        for row in selection.sources.itertuples())
-    license_name = ", ".join(lic.get("name", "") for lic in atlas.package.get("licenses", []))
-    return f"""# {atlas.package.get('title', 'Luban Atlas')} — filtered extract
-
-- Data version: {atlas.version} (last updated {atlas.last_updated})
-- Extracted: {today.isoformat()}
-- Filters applied: {describe_filters(selection)}
-- Permalink of this view: {permalink or '(not available)'}
-- Licence: {license_name} — reuse freely, with attribution.
-
-## Cite as
-{citation_text(atlas, today)}
-Please also cite the original sources below for any fact you reuse.
-
-## Files
-{counts}
-- datapackage.json: the schema of these tables (field types, descriptions, keys).
-
-Dates carry their precision (day / month / year); coordinates carry theirs (campus / city).
-Official counts are in claims.csv, kept apart from our own records.
-
-## Sources cited by the included rows ({len(selection.sources)})
-{source_lines or '- none'}
-"""
+    """README.md of the ZIP: what, which version, which filters, how to cite, licence, every source cited."""
+    facts = "\n".join(f"- **{label}**: {value}" for label, value in readme_facts(atlas, selection, permalink, today))
+    counts = "\n".join(f"- `{name}.csv`: " + t("export.rows_of", rows=rows, total=total)
+                       for name, rows, total in _row_counts(selection))
+    references = "\n".join(f"- `{name}.csv`: " + t("export.reference_table") for name in REFERENCE_TABLES)
+    sources = "\n".join(f"- [{row.source_id}] {_source_line(row)}" for row in selection.sources.itertuples())
+    return "\n".join([
+        f"# {t('export.readme_heading', title=atlas.package.get('title', ''))}", "",
+        facts, "",
+        f"## {t('export.files_heading')}", counts, references,
+        f"- `datapackage.json`: {t('export.datapackage_line')}", "",
+        t("export.notes"), "",
+        f"## {t('export.sources_heading', count=len(selection.sources))}",
+        sources or f"- {t('export.no_sources')}", "",
+    ])
 
 
-def to_xlsx_bytes(atlas: Atlas, selection: Selection, permalink: str = "") -> bytes:
+# ---------------------------------------------------------------- formats
+
+def _xlsx_value(value: object) -> object:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, str):
+        # openpyxl refuses control characters that XML 1.0 cannot carry; they carry no meaning in our data.
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    if hasattr(value, "item"):
+        return value.item()  # numpy scalars -> plain Python numbers
+    return value
+
+
+def _append_rows(sheet, rows: list[list[object]]) -> None:
+    for row in rows:
+        sheet.append([_xlsx_value(v) for v in row])
+    for cells in sheet.iter_rows():
+        for cell in cells:
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_PREFIXES):
+                # Written as a plain string with Excel's quote prefix: shown as typed, never evaluated,
+                # and still text if the visitor edits the cell (openpyxl would store '=…' as a formula).
+                cell.data_type = "s"
+                cell.quotePrefix = True
+
+
+def _finish_sheet(sheet, header: bool = True) -> None:
+    if header:
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+    for column in sheet.columns:
+        longest = max((len(str(c.value)) for c in column if c.value is not None), default=8)
+        sheet.column_dimensions[column[0].column_letter].width = min(max(longest + 2, 8), XLSX_MAX_COLUMN_WIDTH)
+
+
+def to_xlsx_bytes(atlas: Atlas, selection: Selection, permalink: str = "", today: date | None = None) -> bytes:
+    """One sheet per table plus a README sheet (facts, files, sources), injection-safe."""
+    workbook = Workbook()
+    readme = workbook.active
+    readme.title = "README"
+    rows: list[list[object]] = [[t("export.sheet_field"), t("export.sheet_value")]]
+    rows += [[label, value] for label, value in readme_facts(atlas, selection, permalink, today)]
+    rows += [[f"{name}", t("export.rows_of", rows=n, total=total)] for name, n, total in _row_counts(selection)]
+    rows += [[name, t("export.reference_table")] for name in REFERENCE_TABLES]
+    rows += [[t("export.fact.notes"), t("export.notes")]]
+    rows += [[], [t("export.sources_heading", count=len(selection.sources)), ""]]
+    rows += [[row.source_id, _source_line(row)] for row in selection.sources.itertuples()]
+    _append_rows(readme, rows)
+    _finish_sheet(readme)
+    for name in EXPORT_TABLES + REFERENCE_TABLES:
+        frame = export_frame(atlas, selection, name)
+        sheet = workbook.create_sheet(name)
+        _append_rows(sheet, [list(frame.columns)] + frame.astype(object).values.tolist())
+        _finish_sheet(sheet)
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        readme = pd.DataFrame({"README": readme_text(atlas, selection, permalink).splitlines()})
-        _safe_text(readme).to_excel(writer, sheet_name="README", index=False)
-        for name in EXPORT_TABLES:
-            _safe_text(export_frame(atlas, selection, name)).to_excel(writer, sheet_name=name, index=False)
+    workbook.save(buffer)
     return buffer.getvalue()
 
 
@@ -114,45 +287,69 @@ def _json_ready(frame: pd.DataFrame) -> list[dict]:
     return json.loads(frame.to_json(orient="records", force_ascii=False))
 
 
-def to_json_bytes(atlas: Atlas, selection: Selection, permalink: str = "") -> bytes:
-    document = {
+def _header(atlas: Atlas, selection: Selection, permalink: str) -> dict:
+    return {
         "title": atlas.package.get("title"), "version": atlas.version, "last_updated": atlas.last_updated,
         "filters": {k: list(v) if isinstance(v, tuple) else v for k, v in selection.filters.active().items()},
+        "filters_described": filters_sentence(atlas, selection.filters),
         "permalink": permalink, "citation": citation_text(atlas),
         "licenses": atlas.package.get("licenses", []),
-        "tables": {name: _json_ready(export_frame(atlas, selection, name)) for name in EXPORT_TABLES},
     }
+
+
+def to_json_bytes(atlas: Atlas, selection: Selection, permalink: str = "") -> bytes:
+    """One JSON document: the extract's facts and every table as a list of records (lists joined as in the CSV)."""
+    document = {**_header(atlas, selection, permalink),
+                "tables": {name: _json_ready(export_frame(atlas, selection, name)) for name in EXPORT_TABLES}}
     return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
 
 
-def to_geojson_bytes(atlas: Atlas, selection: Selection) -> bytes:
-    """Workshops, events and institutions that have coordinates, as points in [lon, lat] order."""
+def to_geojson_bytes(atlas: Atlas, selection: Selection, permalink: str = "") -> bytes:
+    """Workshops, events and institutions that have coordinates, as points in [lon, lat] order (RFC 7946)."""
     features = []
     for name in POINT_TABLES:
         frame = export_frame(atlas, selection, name)
         located = frame[frame["lat"].notna() & frame["lon"].notna()]
         for record in _json_ready(located):
-            lon, lat = record["lon"], record["lat"]
-            features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            features.append({"type": "Feature",
+                             "geometry": {"type": "Point", "coordinates": [record["lon"], record["lat"]]},
                              "properties": {"table": name, **record}})
+    cited = _json_ready(export_frame(atlas, selection, "sources"))
+    # Foreign members (RFC 7946 §6.1) carry the citation and sources along with the points.
     collection = {"type": "FeatureCollection", "features": features,
-                  "x-citation": citation_text(atlas), "x-version": atlas.version}
+                  **{f"x-{key}": value for key, value in _header(atlas, selection, permalink).items()},
+                  "x-sources": cited}
     return json.dumps(collection, ensure_ascii=False).encode("utf-8")
 
 
-def package_subset(atlas: Atlas) -> dict:
-    """datapackage.json for the extract: the same schemas, marked as a filtered subset."""
+def package_subset(atlas: Atlas, selection: Selection, permalink: str = "") -> dict:
+    """datapackage.json for the extract: the same table schemas, marked as a filtered subset."""
     package = json.loads(json.dumps(atlas.package))
-    package["resources"] = [r for r in package["resources"] if r["name"] in EXPORT_TABLES]
-    package["description"] = package.get("description", "") + " Filtered extract; see README.md for the filters."
+    keep = EXPORT_TABLES + REFERENCE_TABLES
+    package["resources"] = [r for r in package["resources"] if r["name"] in keep]
+    for resource in package["resources"]:
+        schema = resource["schema"]
+        # A filtered row may point at a record outside the filter (an event's workshop, a claim's workshop):
+        # keep only references whose target table ships whole or is closed under the filter.
+        schema["foreignKeys"] = [fk for fk in schema.get("foreignKeys", [])
+                                 if fk["reference"]["resource"] in CLOSED_TABLES]
+        if not schema["foreignKeys"]:
+            del schema["foreignKeys"]
+    package["description"] = package.get("description", "") + " " + t("export.package_note")
+    # Frictionless wants an RFC 3339 datetime here; the extract was created now, not when the data was.
+    package["created"] = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    package["x-extract"] = {"filters": filters_sentence(atlas, selection.filters), "permalink": permalink,
+                            "rows": {name: n for name, n, _ in _row_counts(selection)}}
     return package
 
 
-def to_zip_bytes(atlas: Atlas, selection: Selection, permalink: str = "") -> bytes:
+def to_zip_bytes(atlas: Atlas, selection: Selection, permalink: str = "", today: date | None = None) -> bytes:
+    """The CSVs (UTF-8 with BOM), datapackage.json for them, and a README.md with citation and sources."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name in EXPORT_TABLES:
-            archive.writestr(f"{name}.csv", to_csv_bytes(export_frame(atlas, selection, name)))
-        archive.writestr("datapackage.json", json.dumps(package_subset(atlas), ensure_ascii=False, indent=2))
-        archive.writestr("README.md", readme_text(atlas, selection, permalink))
+        for name in EXPORT_TABLES + REFERENCE_TABLES:
+            archive.writestr(f"{name}.csv", table_csv_bytes(atlas, selection, name))
+        archive.writestr("datapackage.json",
+                         json.dumps(package_subset(atlas, selection, permalink), ensure_ascii=False, indent=2))
+        archive.writestr("README.md", readme_text(atlas, selection, permalink, today))
     return buffer.getvalue()

@@ -8,7 +8,10 @@ import streamlit as st
 
 from atlas import Atlas, Filters, Selection
 from atlas.i18n import t
-from atlas.permalink import parse_params, to_params
+from atlas.export import describe_filters
+from atlas.permalink import parse_params, to_params, without_param
+from components.tables import ways_out
+from components.text import md_escape
 from components.palette import STATUS_ORDER
 
 CANONICAL_KEY = "atlas_filters"
@@ -128,26 +131,38 @@ def draw_filters(atlas: Atlas, page: str) -> Filters:
 
 def describe_active(atlas: Atlas, filters: Filters) -> str:
     """'Kazakhstan · 2023–2025 · Operating' — the active filters in words."""
-    names = dict(zip(atlas.countries["iso2"], atlas.countries["name_en"]))
-    parts: list[str] = []
-    if filters.countries:
-        parts.append(", ".join(names.get(c, c) for c in filters.countries))
-    if filters.has_year_range:
-        low, high = atlas.year_bounds
-        parts.append(f"{filters.year_min or low}–{filters.year_max or high}")
-    if filters.statuses:
-        parts.append(", ".join(t(f"status.{s}") for s in filters.statuses))
-    if filters.categories:
-        parts.append(", ".join(t(f"category.{c}") for c in filters.categories))
-    if filters.text:
-        parts.append(f"“{filters.text}”")
-    if not filters.include_regional:
-        parts.append(t("filters.no_regional"))
-    return " · ".join(parts) if parts else t("filters.none_active")
+    words = describe_filters(atlas, filters)
+    return " · ".join(words.values()) if words else t("filters.none_active")
+
+
+def clear_param(param: str) -> None:
+    """Drop one filter (named by its URL parameter); a button callback, so the rerun already sees it."""
+    st.session_state[CANONICAL_KEY] = without_param(st.session_state[CANONICAL_KEY], param)
+    st.session_state[NOTICES_KEY] = []
+
+
+def draw_empty_notice(atlas: Atlas, selection: Selection, key: str) -> None:
+    """Say which filters exclude everything, with one-click buttons to drop one of them or reset all."""
+    filters = selection.filters
+    lines = [t("empty_view.nothing", active=describe_active(atlas, filters))]
+    found = ways_out(atlas, filters)
+    lines += [t("empty_view.way_out", filter=t(f"empty_view.param.{way.param}"), workshops=way.workshops,
+                events=way.events) for way in found]
+    if not found:
+        lines.append(t("empty_view.combination"))
+    st.warning("\n\n".join(md_escape(line) for line in lines), icon=":material/filter_alt_off:")
+    buttons = st.container(horizontal=True)
+    words = describe_filters(atlas, filters)
+    for way in found:
+        buttons.button(t("empty_view.drop", filter=t(f"empty_view.param.{way.param}"))
+                       + f": {md_escape(words[way.param])}",
+                       on_click=clear_param, args=(way.param,), key=f"{key}_drop_{way.param}", icon=":material/close:")
+    buttons.button(t("empty_view.reset"), on_click=reset_filters, key=f"{key}_reset", icon=":material/restart_alt:",
+                   type="primary")
 
 
 def draw_match_line(atlas: Atlas, selection: Selection) -> None:
     st.sidebar.caption(t("filters.match_line",
                          workshops=len(selection.workshops), workshops_total=selection.totals["workshops"],
                          events=len(selection.events), events_total=selection.totals["events"],
-                         active=describe_active(atlas, selection.filters)))
+                         active=md_escape(describe_active(atlas, selection.filters))))
