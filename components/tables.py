@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import pandas as pd
@@ -10,7 +11,7 @@ import streamlit as st
 from atlas import Atlas, Filters, Selection, apply_filters
 from atlas.dates import format_partial
 from atlas.i18n import has_key, t
-from atlas.permalink import active_params, without_param
+from atlas.permalink import active_params, to_query_string, without_param
 from components.text import is_web_url
 
 # The browser gets at most this many rows per table; downloads always carry every filtered row.
@@ -47,6 +48,11 @@ class DisplayTable:
         if not 0 <= position < self.shown:
             return None
         return str(self.frame.iloc[position][ID_COLUMNS[self.name]])
+
+
+def selection_key(name: str, filters: Filters) -> str:
+    """Widget key of a table; it changes with the filters, so a selected row never points at another view's row."""
+    return f"explore_{name}_{hashlib.sha1(to_query_string(filters).encode()).hexdigest()[:10]}"
 
 
 # ---------------------------------------------------------------- cell formatting
@@ -235,7 +241,7 @@ def _claims(atlas: Atlas, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     return display, config
 
 
-def build_table(atlas: Atlas, selection: Selection, name: str, max_rows: int = MAX_ROWS_SHOWN) -> DisplayTable:
+def build_table(atlas: Atlas, selection: Selection, name: str, max_rows: int | None = None) -> DisplayTable:
     """The display frame of one selected table (sorted, labelled, capped) and its column_config.
 
     Only st.column_config builders are used here: they return plain dicts and draw nothing."""
@@ -245,7 +251,8 @@ def build_table(atlas: Atlas, selection: Selection, name: str, max_rows: int = M
     else:
         display, config = {"workshops": _workshops, "events": _events, "institutions": _institutions,
                            "claims": _claims}[name](atlas, frame)
-    return DisplayTable(name, display.head(max_rows).reset_index(drop=True), len(display), config)
+    limit = MAX_ROWS_SHOWN if max_rows is None else max_rows
+    return DisplayTable(name, display.head(limit).reset_index(drop=True), len(display), config)
 
 
 # ---------------------------------------------------------------- empty results and sources

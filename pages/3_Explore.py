@@ -1,22 +1,18 @@
 """Explore page: tables of the filtered records with their detail panel, the view's permalink, downloads and citation."""
 
-import hashlib
-
 import streamlit as st
 
 from atlas.i18n import t
-from atlas.permalink import to_query_string
 from components.detail import draw_detail
 from components.downloads import current_view_url, draw_citation, draw_downloads, draw_permalink
 from components.filters import describe_active, draw_empty_notice
 from components.layout import page_setup
+from components.tables import (DETAIL_KINDS, TABLE_ORDER, DisplayTable, build_table, citing_records,
+                               selection_key)
 from components.text import md_escape
-from components.tables import DETAIL_KINDS, TABLE_ORDER, DisplayTable, build_table, citing_records
 
 atlas, selection = page_setup("explore", "nav.explore")
 permalink = current_view_url(selection)
-# Table keys change with the filters, so a row selected in one view never points at a different row in the next.
-view_key = hashlib.sha1(to_query_string(selection.filters).encode()).hexdigest()[:10]
 
 st.title(t("nav.explore"))
 st.caption(t("explore.intro"))
@@ -51,7 +47,7 @@ def draw_table(name: str) -> None:
         st.caption(t("explore.claims_note"))
     selectable = name != "claims"
     event = st.dataframe(table.frame, column_config=table.column_config, hide_index=True, width="stretch",
-                         placeholder="—", key=f"explore_{name}_{view_key}",
+                         placeholder="—", key=selection_key(name, selection.filters),
                          on_select="rerun" if selectable else "ignore", selection_mode="single-row")
     if not selectable:
         return
