@@ -1,13 +1,124 @@
-"""Timeline page (placeholder until its issue lands): shared filters and a count of what matches."""
+"""Timeline page: each workshop's milestones, every event on one axis, growth by year, official claims vs our count."""
 
+from functools import partial
+
+import pandas as pd
 import streamlit as st
 
+from atlas import apply_filters
 from atlas.i18n import t
+from components import charts
+from components.claims_chart import build_claims_vs_records, claimed_counts, claims_vs_records_table
+from components.detail import draw_detail
+from components.filters import describe_active
 from components.layout import page_setup
+from components.text import md_escape
+
+MAX_TABLE_ROWS = 500
+MAX_UNDATED_TITLES = 8
+DETAIL_KEY = "timeline_detail"
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 atlas, selection = page_setup("timeline", "nav.timeline")
+filters = selection.filters
+active = describe_active(atlas, filters)
+low_year, high_year = atlas.year_bounds
+year_range = ((filters.year_min or low_year, filters.year_max or high_year) if filters.has_year_range else None)
+# Cumulative counts must include workshops agreed or opened before the chosen years: the range only clips the axis.
+unbounded = apply_filters(atlas, filters.without("year_min").without("year_max")) if year_range else selection
 
-st.title(t("nav.timeline"))
-st.info(t("stub.page"), icon=":material/construction:")
-st.metric(t("stub.workshops"), len(selection.workshops))
-st.metric(t("stub.events"), len(selection.events))
+
+def show_table(frame: pd.DataFrame, label: str) -> None:
+    with st.expander(label):
+        if len(frame) > MAX_TABLE_ROWS:
+            st.caption(t("timeline.table_rows", shown=MAX_TABLE_ROWS, total=len(frame)))
+        st.dataframe(frame.head(MAX_TABLE_ROWS), hide_index=True, width="stretch")
+
+
+def remember_click(chart_key: str, kind: str, id_index: int) -> None:
+    points = st.session_state[chart_key]["selection"]["points"]
+    customdata = points[0].get("customdata") if points else None
+    if customdata:
+        st.session_state[DETAIL_KEY] = (chart_key, kind, customdata[id_index])
+    elif st.session_state.get(DETAIL_KEY, ("",))[0] == chart_key:
+        del st.session_state[DETAIL_KEY]
+
+
+def close_detail() -> None:
+    st.session_state.pop(DETAIL_KEY, None)
+
+
+def clickable_chart(figure, key: str, kind: str, id_index: int) -> None:
+    """A chart whose points open the shared detail panel right below it."""
+    st.plotly_chart(figure, key=key, on_select=partial(remember_click, key, kind, id_index),
+                    selection_mode="points", width="stretch", config=PLOTLY_CONFIG)
+    shown = st.session_state.get(DETAIL_KEY)
+    if shown and shown[0] == key:
+        with st.container(border=True):
+            st.caption(t("timeline.click_hint"))
+            draw_detail(atlas, shown[1], shown[2])
+            st.button(t("timeline.close_detail"), key=f"{key}_close", on_click=close_detail)
+
+
+st.title(t("timeline.title"))
+st.markdown(t("timeline.intro"))
+
+st.subheader(t("timeline.strip_header"))
+st.caption(t("timeline.strip_caption"))
+if selection.workshops.empty:
+    st.info(t("timeline.strip_empty_sentence", active=active), icon=":material/filter_alt_off:")
+else:
+    if year_range:
+        st.caption(t("timeline.strip_year_note", low=year_range[0], high=year_range[1]))
+    clickable_chart(charts.build_milestone_strip(selection.workshops, atlas.events, year_range=year_range),
+                    "timeline_strip", "workshop", 1)
+    show_table(charts.milestone_strip_table(charts.workshop_rows(selection.workshops, atlas.events)),
+               t("timeline.strip_table"))
+
+st.subheader(t("timeline.everything_header"))
+st.caption(t("timeline.everything_caption"))
+if charts.dated(selection.events).empty:
+    st.info(t("timeline.everything_empty_sentence", active=active), icon=":material/filter_alt_off:")
+else:
+    clickable_chart(charts.build_event_timeline(selection.events, year_range=year_range), "timeline_everything",
+                    "event", 0)
+undated = charts.undated_titles(selection.events)
+if undated:
+    titles = "; ".join(md_escape(title) for title in undated[:MAX_UNDATED_TITLES])
+    if len(undated) > MAX_UNDATED_TITLES:
+        titles += "; " + t("timeline.undated_more", count=len(undated) - MAX_UNDATED_TITLES)
+    st.caption(t("timeline.undated", count=len(undated), titles=titles))
+if not selection.events.empty:
+    show_table(charts.event_timeline_table(selection.events), t("timeline.everything_table"))
+
+st.subheader(t("timeline.growth_header"))
+st.caption(t("timeline.growth_caption"))
+growth = charts.workshop_status_by_year(
+    unbounded.workshops, atlas.events, charts.growth_years(unbounded.workshops, atlas.events, year_range=year_range))
+if growth.empty:
+    st.info(t("timeline.growth_empty_sentence", active=active), icon=":material/filter_alt_off:")
+else:
+    if year_range:
+        st.caption(t("timeline.growth_years_note"))
+    st.plotly_chart(charts.build_workshop_growth(growth), key="timeline_growth", width="stretch", config=PLOTLY_CONFIG)
+    show_table(charts.workshop_growth_table(growth), t("timeline.growth_table"))
+
+st.caption(t("timeline.per_year_caption"))
+per_year = charts.events_per_year(selection.events)
+if per_year.empty:
+    st.info(t("timeline.per_year_empty_sentence", active=active), icon=":material/filter_alt_off:")
+else:
+    st.plotly_chart(charts.build_events_per_year(per_year), key="timeline_per_year", width="stretch",
+                    config=PLOTLY_CONFIG)
+    show_table(charts.events_per_year_table(per_year), t("timeline.per_year_table"))
+
+st.subheader(t("timeline.claims_header"))
+st.caption(t("timeline.claims_caption"))
+claims_figure = build_claims_vs_records(selection.claims, unbounded.workshops, atlas.events, year_range=year_range)
+if charts.is_empty_figure(claims_figure):
+    st.info(t("timeline.claims_empty_sentence", active=active), icon=":material/filter_alt_off:")
+else:
+    if claimed_counts(selection.claims).empty:
+        st.caption(t("timeline.claims_missing"))
+    st.plotly_chart(claims_figure, key="timeline_claims", width="stretch", config=PLOTLY_CONFIG)
+    show_table(claims_vs_records_table(selection.claims, unbounded.workshops, atlas.events), t("timeline.claims_table"))

@@ -1,0 +1,250 @@
+"""Timeline builders: one row per workshop, milestone markers by type, dates drawn with their precision, empty input."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from atlas import load_atlas
+from atlas.dates import spans
+from components import charts
+from helpers import build_dataset
+
+TODAY = pd.Timestamp("2026-06-15")
+
+
+@pytest.fixture(scope="module")
+def mini(tmp_path_factory):
+    return load_atlas(build_dataset(tmp_path_factory.mktemp("mini")))
+
+
+def redate(events: pd.DataFrame, event_id: str, date: str, precision: str, **changes: str) -> pd.DataFrame:
+    """A copy of events with one event's date (and any other column) changed, spans recomputed like the loader."""
+    edited = events.copy()
+    row = edited["event_id"] == event_id
+    edited.loc[row, "date"] = date
+    edited.loc[row, "date_precision"] = precision
+    for column, value in changes.items():
+        edited.loc[row, column] = value
+    edited["date_start"], edited["date_end"] = spans(edited["date"])
+    edited["year_start"] = edited["date_start"].dt.year.astype("Int64")
+    edited["year_end"] = edited["date_end"].dt.year.astype("Int64")
+    return edited
+
+
+def trace(figure, name: str):
+    matches = [t for t in figure.data if t.name == name]
+    assert len(matches) == 1, [t.name for t in figure.data]
+    return matches[0]
+
+
+def xs(trace_) -> list:
+    return [None if x is None else pd.Timestamp(x) for x in trace_.x]
+
+
+# ---------------------------------------------------------------- milestone strip
+
+def test_one_row_per_workshop_first_signed_first(mini):
+    rows = charts.workshop_rows(mini.workshops, mini.events, TODAY)
+    # KZ-01 has an MoU; KG-01 only an opening (no signing); KZ-04 has no dated milestone at all but keeps its row.
+    assert rows["workshop_id"].tolist() == ["LW-KZ-01", "LW-KG-01", "LW-KZ-04"]
+    figure = charts.build_milestone_strip(mini.workshops, mini.events, TODAY)
+    assert list(figure.layout.yaxis.tickvals) == [0, 1, 2]
+    labels = [a.text for a in figure.layout.annotations if a.xref == "paper" and a.x == 0]
+    assert labels == ["<b>Kazakhstan (EKTU)</b>", "<b>Kyrgyzstan (KSTU)</b>",
+                      "<b>Aktobe (announced)</b>  <i>no dated milestone recorded</i>"]
+
+
+def test_one_marker_trace_per_milestone_type(mini):
+    figure = charts.build_milestone_strip(mini.workshops, mini.events, TODAY)
+    mou = trace(figure, "Memorandum (MoU)")
+    trial = trace(figure, "Trial operation")
+    opening = trace(figure, "Opening")
+    assert (xs(mou), list(mou.y), mou.marker.symbol) == ([pd.Timestamp("2023-03-02")], [0], ("diamond",))
+    assert (xs(trial), list(trial.y), trial.marker.symbol) == ([pd.Timestamp("2023-12-09")], [0], ("triangle-right",))
+    assert list(opening.y) == [1]
+    # The clicked point carries the event and the workshop, and the hover states the date with its precision.
+    assert list(mou.customdata[0][:2]) == ["EV-001", "LW-KZ-01"]
+    assert mou.customdata[0][5] == "2 March 2023 (day precision)"
+
+
+@pytest.mark.parametrize(("date", "precision", "band", "marker_x", "symbol", "hover"), [
+    # A known day: a filled marker on that day and no band.
+    ("2024-10-26", "day", None, "2024-10-26", "star-diamond", "26 October 2024 (day precision)"),
+    # A month: a band over the whole month, a hollow marker in its middle, never the 1st as if exact.
+    ("2024-10", "month", ("2024-10-01", "2024-11-01"), "2024-10-16 12:00", "star-diamond-open",
+     "October 2024 (month precision)"),
+    # A year: a band over the whole year; 1 January must not appear as a marker position.
+    ("2024", "year", ("2024-01-01", "2025-01-01"), "2024-07-02", "star-diamond-open", "2024 (year precision)"),
+])
+def test_dates_are_drawn_with_their_precision(mini, date, precision, band, marker_x, symbol, hover):
+    events = redate(mini.events, "EV-003", date, precision)
+    figure = charts.build_milestone_strip(mini.workshops, events, TODAY)
+    opening = trace(figure, "Opening")
+    assert xs(opening) == [pd.Timestamp(marker_x)]
+    assert opening.marker.symbol == (symbol,)
+    assert opening.customdata[0][5] == hover
+    bands = [t for t in figure.data if t.name == "Opening (span)"]
+    if band is None:
+        assert bands == []
+    else:
+        assert xs(bands[0]) == [pd.Timestamp(band[0]), pd.Timestamp(band[1]), None]
+        assert list(bands[0].y)[:2] == [1, 1]
+    if precision == "year":
+        every_x = [x for t in figure.data if t.mode == "markers" for x in xs(t)]
+        assert pd.Timestamp("2024-01-01") not in every_x
+
+
+def test_opened_workshop_gets_a_solid_bar_and_unopened_a_dotted_bar_to_today(mini):
+    # KG-01's only milestone becomes an agreement (month precision): signed, never opened.
+    events = redate(mini.events, "EV-003", "2024-10", "month", milestone="agreement")
+    figure = charts.build_milestone_strip(mini.workshops, events, TODAY)
+    opened = trace(figure, "Signed → opened")
+    waiting = trace(figure, "Signed, not opened yet")
+    assert xs(opened) == [pd.Timestamp("2023-03-02"), pd.Timestamp("2023-12-09"), None]
+    assert opened.line.dash == "solid"
+    # Starts at the middle of the month-precision signing, ends today, dotted and lighter.
+    assert xs(waiting) == [pd.Timestamp("2024-10-16 12:00"), TODAY, None]
+    assert list(waiting.y)[:2] == [1, 1]  # KZ-01 signed first (March 2023), so KG-01 is the second row
+    assert waiting.line.dash == "dot"
+    assert waiting.line.color == charts.UNOPENED_BAR_COLOUR != opened.line.color
+    table = charts.milestone_strip_table(charts.workshop_rows(mini.workshops, events, TODAY))
+    durations = dict(zip(table["Workshop"], table["Signed → opened"]))
+    assert durations["Kazakhstan Luban Workshop (EKTU)"] == "9 months"
+    assert durations["Kyrgyzstan Luban Workshop (KSTU)"] == "not opened: 19–20 months since signing"
+
+
+@pytest.mark.parametrize(("first", "second", "expected"), [
+    # Two known days: one answer (282 days).
+    (("2023-03-02", "2023-03-02"), ("2023-12-09", "2023-12-09"), (9, 9)),
+    # Signed in some month of 2022, opened on a known day: anything from 11 months to 23 months.
+    (("2022-01-01", "2022-12-31"), ("2023-11-29", "2023-11-29"), (11, 23)),
+    # Both in the same year: from nothing to a year, never negative.
+    (("2024-01-01", "2024-12-31"), ("2024-01-01", "2024-12-31"), (0, 12)),
+])
+def test_months_between_partial_dates_is_a_range(first, second, expected):
+    stamps = [pd.Timestamp(d) for d in (*first, *second)]
+    assert charts.months_range(*stamps) == expected
+
+
+@pytest.mark.parametrize("builder", [
+    lambda a: charts.build_milestone_strip(a.workshops.iloc[0:0], a.events, TODAY),
+    lambda a: charts.build_event_timeline(a.events.iloc[0:0]),
+    lambda a: charts.build_workshop_growth(charts.workshop_status_by_year(a.workshops.iloc[0:0], a.events, range(2020, 2026))),
+    lambda a: charts.build_events_per_year(charts.events_per_year(a.events.iloc[0:0])),
+])
+def test_empty_input_gives_an_explained_empty_figure(mini, builder):
+    figure = builder(mini)
+    assert charts.is_empty_figure(figure)
+    assert figure.data == ()
+    assert "No " in figure.layout.annotations[0].text
+
+
+# ---------------------------------------------------------------- timeline of everything
+
+@pytest.mark.parametrize(("starts", "ends", "gap_days", "lanes"), [
+    # Far apart: one lane.
+    (["2020-01-01", "2021-01-01"], ["2020-01-01", "2021-01-01"], 30, [0, 0]),
+    # Closer than the gap: the second moves down a lane, the third fits back in the first.
+    (["2020-01-01", "2020-01-10", "2020-06-01"], ["2020-01-01", "2020-01-10", "2020-06-01"], 30, [0, 1, 0]),
+    # A year-long span blocks its lane for the whole year.
+    (["2020-01-01", "2020-06-01", "2021-03-01"], ["2020-12-31", "2020-06-01", "2021-03-01"], 30, [0, 1, 0]),
+])
+def test_lanes_keep_markers_apart(starts, ends, gap_days, lanes):
+    stamps = lambda values: [pd.Timestamp(v) for v in values]  # noqa: E731
+    assert charts.assign_lanes(stamps(starts), stamps(ends), pd.Timedelta(days=gap_days)) == lanes
+
+
+def test_every_dated_event_is_drawn_once_in_its_country_band(mini):
+    figure = charts.build_event_timeline(mini.events)
+    drawn = [row[0] for t in figure.data if t.mode == "markers" and t.customdata is not None for row in t.customdata]
+    # EV-006 is undated: listed below the chart by the page, never drawn.
+    assert sorted(drawn) == ["EV-001", "EV-002", "EV-003", "EV-004", "EV-005"]
+    assert charts.undated_titles(mini.events) == ["Joint research centre"]
+    bands = [a.text for a in figure.layout.annotations]
+    assert bands == ["<b>Kazakhstan</b> (3)", "<b>Kyrgyzstan</b> (1)", "<b>Regional</b> (1)"]
+    layout = charts.timeline_layout(mini.events).set_index("event_id")
+    # Regional last, each band below its own label lane.
+    assert layout.loc["EV-005", "y"] > layout.loc["EV-003", "y"] > layout.loc["EV-001", "y"] >= 1
+
+
+def test_timeline_colours_and_hover(mini):
+    figure = charts.build_event_timeline(mini.events)
+    confucius = trace(figure, "Confucius Institute")
+    assert confucius.marker.color == "#CC79A7"
+    assert confucius.marker.symbol == ("circle-open",)  # year precision
+    assert list(confucius.customdata[0][1:]) == ["Confucius Institute at KazNU", "2009 (year precision)",
+                                                 "Confucius Institute", "Al-Farabi Kazakh National University",
+                                                 "Kazakhstan"]
+    band = trace(figure, "Confucius Institute (span)")
+    assert xs(band) == [pd.Timestamp("2009-01-01"), pd.Timestamp("2010-01-01"), None]
+
+
+def test_record_text_is_escaped_in_hovers(mini):
+    events = mini.events.copy()
+    events.loc[events["event_id"] == "EV-005", "title"] = "<img src=x onerror=alert(1)>"
+    conference = trace(charts.build_event_timeline(events), "Conference")
+    assert conference.customdata[0][1] == "&lt;img src=x onerror=alert(1)&gt;"
+
+
+def test_year_range_sets_the_visible_window(mini):
+    figure = charts.build_event_timeline(mini.events, year_range=(2023, 2024))
+    assert [pd.Timestamp(x) for x in figure.layout.xaxis.range] == [pd.Timestamp("2023-01-01"), pd.Timestamp("2025-01-01")]
+
+
+# ---------------------------------------------------------------- growth by year
+
+def counts(growth: pd.DataFrame) -> dict:
+    return {(r.country_name, r.year, r.status): r.workshops for r in growth.itertuples()}
+
+
+def test_growth_counts_each_workshop_by_the_furthest_status_reached(mini):
+    growth = charts.workshop_status_by_year(mini.workshops, mini.events, range(2022, 2026))
+    assert counts(growth) == {
+        # KZ-01: MoU and trial operation in 2023 (partially operating), operating from its status date 2024-10.
+        # KZ-04: no milestone, announced as of its status date 2023-12.
+        ("Kazakhstan", 2023, "announced"): 1, ("Kazakhstan", 2023, "partially_operating"): 1,
+        ("Kazakhstan", 2024, "announced"): 1, ("Kazakhstan", 2024, "operating"): 1,
+        ("Kazakhstan", 2025, "announced"): 1, ("Kazakhstan", 2025, "operating"): 1,
+        # KG-01: opened October 2024 (month precision) counts in 2024.
+        ("Kyrgyzstan", 2024, "operating"): 1, ("Kyrgyzstan", 2025, "operating"): 1,
+    }
+
+
+def test_a_year_precision_milestone_counts_in_its_year(mini):
+    events = redate(mini.events, "EV-001", "2022", "year")
+    growth = counts(charts.workshop_status_by_year(mini.workshops, events, range(2021, 2024)))
+    assert ("Kazakhstan", 2021, "agreement_signed") not in growth
+    assert growth[("Kazakhstan", 2022, "agreement_signed")] == 1
+
+
+def test_growth_figure_has_one_panel_per_country_and_status_colours(mini):
+    growth = charts.workshop_status_by_year(mini.workshops, mini.events, range(2023, 2026))
+    figure = charts.build_workshop_growth(growth)
+    assert [a.text for a in figure.layout.annotations] == ["Kazakhstan", "Kyrgyzstan"]
+    operating = [t for t in figure.data if t.name == "Operating"]
+    assert [list(t.y) for t in operating] == [[0, 1, 1], [0, 1, 1]]
+    assert operating[0].marker.color == "#009E73"
+    table = charts.workshop_growth_table(growth)
+    assert table.loc[table["Year"] == 2024, "Total"].tolist() == [2, 1]
+
+
+def test_events_per_year_counts_dated_events_in_their_year(mini):
+    per_year = charts.events_per_year(mini.events)
+    assert {(r.year, r.category): r.events for r in per_year.itertuples()} == {
+        (2009, "confucius_institute"): 1, (2023, "luban_workshop"): 2, (2024, "luban_workshop"): 1,
+        (2025, "conference"): 1}
+    figure = charts.build_events_per_year(per_year)
+    workshop_bars = trace(figure, "Luban Workshop milestone")
+    assert list(workshop_bars.x)[:1] == [2009] and sum(workshop_bars.y) == 3
+    # Conference shares its colour with forums and summits, so it carries a pattern.
+    assert trace(figure, "Conference").marker.pattern.shape == "/"
+
+
+@pytest.mark.parametrize(("name", "label"), [
+    ("Tajikistan Luban Workshop (TTU, Dushanbe)", "Tajikistan (TTU, Dushanbe)"),
+    ("Turkmenistan Lu Ban Workshop (Oil and Gas)", "Turkmenistan (Oil and Gas)"),  # the other transliteration
+    ("Luban Workshop", "Luban Workshop"),  # nothing left after removing the shared words: keep the name
+])
+def test_workshop_labels_drop_the_words_every_row_shares(name, label):
+    assert charts.workshop_label(name) == label
