@@ -1,0 +1,548 @@
+"""Pure builders for the map page: filtered records -> markers, arcs, pydeck Deck, legend, caption and table (no st.* calls)."""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+import pandas as pd
+import pydeck as pdk
+
+from atlas import Atlas, Selection
+from atlas.dates import format_partial, format_with_precision
+from atlas.i18n import t
+from components.palette import CATEGORY_COLOURS, STATUS_COLOURS, STATUS_ORDER, hex_to_rgb
+
+OFFLINE_STYLE = "/app/static/offline-map-style.json"
+TILE_STYLE = pdk.map_styles.CARTO_LIGHT
+# The map fills two thirds of the main area: about 610 px wide in a 1400 px window with the sidebar open.
+# Views are fitted to a slightly smaller box, so what is fitted stays in view on laptops too.
+MAP_WIDTH_PX, MAP_HEIGHT_PX = 600, 560
+FIT_PADDING_PX = 48
+MIN_ZOOM, MAX_ZOOM, MAX_FIT_ZOOM = 1.5, 12.0, 7.0
+# deck.gl's Web Mercator world is 512 px wide at zoom 0.
+WORLD_PX = 512
+MAX_TABLE_ROWS = 300
+SUMMARY_CHARS = 220
+
+KIND_ORDER = ("workshop", "partner", "site")
+RECORD_KIND = {"workshop": "workshop", "site": "event", "partner": "institution", "arc": "workshop"}
+SHAPES = {"workshop": "circle", "site": "diamond", "partner": "square"}
+ICON_SIZE_PX = {"workshop": 24, "site": 18, "partner": 14}
+PARTNER_COLOUR = "#4D4D4D"
+OUTLINE_COLOUR = "#1F2933"
+# Markers that share a place sit on a sunflower spiral around it, this many pixels apart: screen-space offsets
+# keep every marker reachable at every zoom and never move a point when the visitor zooms in.
+SPREAD_STEP_PX = 13.0
+GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
+# Milestones worth a line in a workshop's tooltip, in life-cycle order.
+KEY_MILESTONES = ("mou", "agreement", "launch_ceremony", "trial_operation", "partial_opening", "opening")
+
+MARKER_COLUMNS = ["kind", "record_kind", "record_id", "name", "country", "country_name", "place", "precision",
+                  "lon", "lat", "colour", "style_key", "date_label", "tt_title", "tt_kind", "tt_body"]
+
+
+# --- icons -----------------------------------------------------------------------------------------------------
+
+_SHAPE_SVG = {
+    "circle": '<circle cx="32" cy="32" r="{r}" fill="{fill}"/>',
+    "diamond": '<path d="M32 {top} L{right} 32 L32 {bottom} L{left} 32 Z" fill="{fill}"/>',
+    "square": '<rect x="{left}" y="{top}" width="{size}" height="{size}" fill="{fill}"/>',
+}
+
+
+def _shape(shape: str, scale: float, fill: str) -> str:
+    half = 30 * scale
+    return _SHAPE_SVG[shape].format(r=f"{half:.1f}", fill=fill, top=f"{32 - half:.1f}", bottom=f"{32 + half:.1f}",
+                                    left=f"{32 - half:.1f}", right=f"{32 + half:.1f}", size=f"{2 * half:.1f}")
+
+
+@lru_cache(maxsize=128)
+def marker_icon(shape: str, colour: str, hollow: bool) -> dict:
+    """An IconLayer icon: solid = campus location, coloured ring with a white centre = city-level location.
+
+    The dark edge keeps pale colours (announced grey, yellow) visible on the light background.
+    """
+    layers = [_shape(shape, 1.0, OUTLINE_COLOUR), _shape(shape, 0.86, colour)]
+    if hollow:
+        layers.append(_shape(shape, 0.46, "#FFFFFF"))
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64">{"".join(layers)}</svg>'
+    url = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    return {"id": f"{shape}-{colour}-{'city' if hollow else 'campus'}", "url": url, "width": 64, "height": 64,
+            "anchorY": 32, "mask": False}
+
+
+# --- markers ---------------------------------------------------------------------------------------------------
+
+def _place_label(place: str, country_name: str, precision: str) -> str:
+    where = ", ".join(part for part in (place, country_name) if part)
+    return t("map.tt.place", place=where or t("detail.no_place"), precision=t(f"precision.{precision}"))
+
+
+def _lines(*lines: str) -> str:
+    return "\n".join(line for line in lines if line)
+
+
+def _key_dates(workshop_id: str, events: pd.DataFrame) -> list[str]:
+    """'Memorandum (MoU): 2 March 2023 (day precision)' for the first event of each key milestone."""
+    own = events[(events["workshop_id"] == workshop_id) & events["milestone"].isin(KEY_MILESTONES)
+                 & (events["date"] != "")]
+    own = own.sort_values("date_start").drop_duplicates("milestone")
+    order = {m: i for i, m in enumerate(KEY_MILESTONES)}
+    own = own.assign(order=own["milestone"].map(order)).sort_values(["order", "date_start"])
+    return [f"{t('milestone.' + m)}: {format_with_precision(d, p)}"
+            for m, d, p in zip(own["milestone"], own["date"], own["date_precision"])]
+
+
+def workshop_markers(workshops: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """One marker per workshop, coloured by status; tooltip text is plain (the chart escapes it)."""
+    rows = []
+    for w in workshops.sort_values("workshop_id").itertuples(index=False):
+        status = t(f"status.{w.status}")
+        key_dates = _key_dates(w.workshop_id, events)
+        rows.append({
+            "kind": "workshop", "record_kind": "workshop", "record_id": w.workshop_id, "name": w.name_en,
+            "country": w.country, "country_name": w.country_name, "place": w.city, "precision": w.coord_precision,
+            "lon": float(w.lon), "lat": float(w.lat), "colour": STATUS_COLOURS[w.status], "style_key": w.status,
+            # The table shows the most advanced milestone reached, named, with its precision.
+            "date_label": key_dates[-1] if key_dates else "",
+            "tt_title": w.name_en,
+            "tt_kind": t("map.tt.workshop_kind", status=status, as_of=format_partial(w.status_as_of)),
+            "tt_body": _lines(
+                t("map.tt.host", host=w.host_name or t("detail.not_named")),
+                t("map.tt.partners", partners="; ".join(w.partner_names) or t("detail.not_named")),
+                _place_label(w.city, w.country_name, w.coord_precision),
+                *key_dates),
+        })
+    return pd.DataFrame(rows, columns=MARKER_COLUMNS)
+
+
+def _shorten(text: str, limit: int = SUMMARY_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def placed_events(events: pd.DataFrame) -> pd.Series:
+    """Events that can go on the map: not a workshop milestone, with a place and coordinates."""
+    return ((events["workshop_id"] == "") & (events["coord_precision"] != "none")
+            & events["lat"].notna() & events["lon"].notna())
+
+
+def site_markers(events: pd.DataFrame, country_names: dict[str, str]) -> pd.DataFrame:
+    """One marker per cooperation event with a place (Confucius Institutes, campuses, labs, forums...)."""
+    rows = []
+    for e in events[placed_events(events)].sort_values("event_id").itertuples(index=False):
+        when = format_with_precision(e.date, e.date_precision)
+        place_country = country_names.get(e.place_country, e.place_country)
+        participants = t("map.tt.participants", names=e.other_participants) if e.other_participants else ""
+        rows.append({
+            "kind": "site", "record_kind": "event", "record_id": e.event_id, "name": e.title,
+            "country": e.place_country, "country_name": place_country, "place": e.place,
+            "precision": e.coord_precision, "lon": float(e.lon), "lat": float(e.lat),
+            "colour": CATEGORY_COLOURS[e.category], "style_key": e.category, "date_label": when,
+            "tt_title": e.title,
+            "tt_kind": t("map.tt.site_kind", category=t(f"category.{e.category}"), date=when),
+            "tt_body": _lines(
+                _place_label(e.place, place_country, e.coord_precision),
+                t("map.tt.institutions", names="; ".join(e.institution_names)) if e.institution_names else "",
+                participants,
+                _shorten(e.summary)),
+        })
+    return pd.DataFrame(rows, columns=MARKER_COLUMNS)
+
+
+def _partner_links(workshops: pd.DataFrame, institutions: pd.DataFrame) -> pd.DataFrame:
+    """(workshop, partner institution) pairs where the partner has coordinates, lead partner first."""
+    pairs = workshops[["workshop_id", "name_en", "lon", "lat", "city", "country_name", "status",
+                       "partner_institution_ids"]].explode("partner_institution_ids")
+    pairs = pairs.rename(columns={"partner_institution_ids": "institution_id", "name_en": "workshop_name",
+                                  "lon": "target_lon", "lat": "target_lat", "city": "target_city",
+                                  "country_name": "target_country"}).dropna(subset=["institution_id"])
+    located = institutions[institutions["lat"].notna() & institutions["lon"].notna()]
+    located = located[["institution_id", "name_en", "country", "country_name", "city", "lat", "lon",
+                       "coord_precision"]].rename(columns={"name_en": "partner_name"})
+    return pairs.merge(located, on="institution_id", how="inner")
+
+
+def partner_markers(workshops: pd.DataFrame, institutions: pd.DataFrame) -> pd.DataFrame:
+    """One marker per partner institution of the selected workshops that has a known location."""
+    links = _partner_links(workshops, institutions)
+    rows = []
+    for institution_id, group in links.sort_values(["institution_id", "workshop_id"]).groupby("institution_id", sort=True):
+        p = group.iloc[0]
+        kind = t("map.tt.partner_kind_cn") if p["country"] == "CN" else t("map.tt.partner_kind")
+        rows.append({
+            "kind": "partner", "record_kind": "institution", "record_id": institution_id, "name": p["partner_name"],
+            "country": p["country"], "country_name": p["country_name"], "place": p["city"],
+            "precision": p["coord_precision"], "lon": float(p["lon"]), "lat": float(p["lat"]),
+            "colour": PARTNER_COLOUR, "style_key": "partner", "date_label": "",
+            "tt_title": p["partner_name"], "tt_kind": kind,
+            "tt_body": _lines(_place_label(p["city"], p["country_name"], p["coord_precision"]),
+                              t("map.tt.partner_of", names="; ".join(group["workshop_name"]))),
+        })
+    return pd.DataFrame(rows, columns=MARKER_COLUMNS)
+
+
+def partner_arcs(workshops: pd.DataFrame, institutions: pd.DataFrame) -> pd.DataFrame:
+    """One arc per (partner with coordinates, workshop): from the partner's seat to the workshop's host city."""
+    links = _partner_links(workshops, institutions).sort_values(["workshop_id", "institution_id"])
+    frame = pd.DataFrame({
+        "record_kind": "workshop", "record_id": links["workshop_id"], "partner_id": links["institution_id"],
+        "source_lon": links["lon"].astype(float), "source_lat": links["lat"].astype(float),
+        "target_lon": links["target_lon"].astype(float), "target_lat": links["target_lat"].astype(float),
+        "source_colour": [hex_to_rgb(PARTNER_COLOUR, 200)] * len(links),
+        "target_colour": [hex_to_rgb(STATUS_COLOURS[s], 230) for s in links["status"]],
+        "tt_title": [t("map.tt.arc_title", partner=p, workshop=w)
+                     for p, w in zip(links["partner_name"], links["workshop_name"])],
+        "tt_kind": t("map.tt.arc_kind"),
+        "tt_body": [t("map.tt.arc_body", source=", ".join(x for x in (c1, n1) if x), target=", ".join(x for x in (c2, n2) if x))
+                    for c1, n1, c2, n2 in zip(links["city"], links["country_name"], links["target_city"],
+                                              links["target_country"])],
+    })
+    return frame.reset_index(drop=True)
+
+
+def spread_offsets(markers: pd.DataFrame) -> pd.DataFrame:
+    """Add pixel offsets so markers that share a place (same country and city) are all visible and reachable.
+
+    A lone marker stays exactly on its point; a group is laid out on a sunflower spiral in a fixed order
+    (workshops, then partners, then sites, each by id), so the layout is the same on every run.
+    """
+    if markers.empty:
+        return markers.assign(offset_x=pd.Series(dtype=float), offset_y=pd.Series(dtype=float))
+    place_key = markers["country"] + "|" + markers["place"].str.casefold().str.strip()
+    # Without a place name, only exactly equal coordinates count as the same place.
+    no_place = markers["place"].str.strip() == ""
+    place_key = place_key.where(~no_place, markers["lat"].round(4).astype(str) + "," + markers["lon"].round(4).astype(str))
+    order = markers["kind"].map({k: i for i, k in enumerate(KIND_ORDER)})
+    ranked = markers.assign(_key=place_key, _order=order).sort_values(["_key", "_order", "record_id"])
+    rank = ranked.groupby("_key").cumcount()
+    size = ranked.groupby("_key")["_key"].transform("size")
+    radius = SPREAD_STEP_PX * (rank + 0.5) ** 0.5
+    angle = rank * GOLDEN_ANGLE
+    ranked["offset_x"] = (radius * angle.map(math.cos)).where(size > 1, 0.0).round(1)
+    ranked["offset_y"] = (radius * angle.map(math.sin)).where(size > 1, 0.0).round(1)
+    return ranked.drop(columns=["_key", "_order"]).loc[markers.index]
+
+
+# --- the map as a whole ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MapData:
+    """What the map draws for one selection; sites and partner links can be switched off."""
+
+    workshops: pd.DataFrame
+    sites: pd.DataFrame
+    partners: pd.DataFrame
+    arcs: pd.DataFrame
+    unplaced_events: int = 0
+    show_sites: bool = True
+    show_arcs: bool = True
+
+    @property
+    def markers(self) -> pd.DataFrame:
+        """Every visible marker, with pixel offsets for those that share a place."""
+        frames = [self.workshops]
+        if self.show_arcs:
+            frames.append(self.partners)
+        if self.show_sites:
+            frames.append(self.sites)
+        frames = [f for f in frames if not f.empty]
+        combined = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=MARKER_COLUMNS)
+        return spread_offsets(combined)
+
+    @property
+    def visible_arcs(self) -> pd.DataFrame:
+        return self.arcs if self.show_arcs else self.arcs.iloc[0:0]
+
+    @property
+    def is_empty(self) -> bool:
+        return self.markers.empty
+
+    def with_layers(self, show_sites: bool, show_arcs: bool) -> "MapData":
+        return replace(self, show_sites=show_sites, show_arcs=show_arcs)
+
+
+def build_map_data(selection: Selection, atlas: Atlas, show_sites: bool = True, show_arcs: bool = True) -> MapData:
+    """Markers and arcs for the filtered selection (workshop key dates come from all of its milestones)."""
+    country_names = dict(zip(atlas.countries["iso2"], atlas.countries["name_en"]))
+    events = selection.events
+    return MapData(
+        workshops=workshop_markers(selection.workshops, atlas.events),
+        sites=site_markers(events, country_names),
+        partners=partner_markers(selection.workshops, atlas.institutions),
+        arcs=partner_arcs(selection.workshops, atlas.institutions),
+        unplaced_events=int(((events["workshop_id"] == "") & ~placed_events(events)).sum()),
+        show_sites=show_sites, show_arcs=show_arcs)
+
+
+@dataclass(frozen=True)
+class MapView:
+    latitude: float
+    longitude: float
+    zoom: float
+
+    def nudged(self, count: int) -> "MapView":
+        """A view that differs from the last one sent in every field.
+
+        The chart only applies the fields of initial_view_state that changed since the last run, so pressing
+        "fit" twice on the same selection (after the visitor panned) would otherwise do nothing.
+        """
+        step = 1e-7 * (count % 2 + 1)
+        return MapView(self.latitude + step, self.longitude + step, self.zoom + step)
+
+
+def _mercator(lon: float, lat: float) -> tuple[float, float]:
+    """Web Mercator world coordinates in [0, 1] (x east, y south)."""
+    lat = max(min(lat, 85.05), -85.05)
+    return (lon + 180) / 360, (1 - math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / math.pi) / 2
+
+
+def _inverse_mercator(x: float, y: float) -> tuple[float, float]:
+    return x * 360 - 180, math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y))))
+
+
+def fit_view(lons: list[float], lats: list[float], width_px: int = MAP_WIDTH_PX, height_px: int = MAP_HEIGHT_PX,
+             max_zoom: float = MAX_FIT_ZOOM) -> MapView:
+    """The view that shows every given point with some padding (a single point gets max_zoom)."""
+    points = [_mercator(lon, lat) for lon, lat in zip(lons, lats)]
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    span_x, span_y = max(xs) - min(xs), max(ys) - min(ys)
+    usable_w, usable_h = width_px - 2 * FIT_PADDING_PX, height_px - 2 * FIT_PADDING_PX
+    zooms = [max_zoom]
+    if span_x > 0:
+        zooms.append(math.log2(usable_w / (WORLD_PX * span_x)))
+    if span_y > 0:
+        zooms.append(math.log2(usable_h / (WORLD_PX * span_y)))
+    lon, lat = _inverse_mercator((max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2)
+    return MapView(round(lat, 4), round(lon, 4), round(max(MIN_ZOOM, min(zooms)), 2))
+
+
+def view_points(map_data: MapData) -> tuple[list[float], list[float]]:
+    markers = map_data.markers
+    return markers["lon"].to_list(), markers["lat"].to_list()
+
+
+def default_view(atlas: Atlas) -> MapView:
+    """The opening view: every workshop and partner in the whole atlas (not the filtered part), so it never jumps."""
+    workshops = atlas.workshops
+    partners = atlas.institutions[atlas.institutions["institution_id"].isin(
+        set(workshops["partner_institution_ids"].explode().dropna())) & atlas.institutions["lat"].notna()]
+    lons = workshops["lon"].to_list() + partners["lon"].to_list()
+    lats = workshops["lat"].to_list() + partners["lat"].to_list()
+    if not lons:
+        return MapView(42.0, 75.0, 3.0)
+    return fit_view(lons, lats)
+
+
+def screen_position(lon: float, lat: float, view: MapView, width_px: float, height_px: float) -> tuple[float, float]:
+    """Where deck.gl draws a point, in pixels from the chart's top-left corner (used by tests and fitting)."""
+    scale = WORLD_PX * 2 ** view.zoom
+    x, y = _mercator(lon, lat)
+    centre_x, centre_y = _mercator(view.longitude, view.latitude)
+    return width_px / 2 + (x - centre_x) * scale, height_px / 2 + (y - centre_y) * scale
+
+
+# --- deck ------------------------------------------------------------------------------------------------------
+
+def _outline_features(outlines: dict, basemap: bool) -> dict:
+    """Country outlines with their colours as properties; the six focus countries are drawn brighter and bolder."""
+    features = []
+    for feature in outlines.get("features", []):
+        focus = bool(feature["properties"].get("focus"))
+        if basemap:
+            fill = [255, 255, 255, 40] if focus else [0, 0, 0, 0]
+        else:
+            fill = [255, 255, 255, 255] if focus else [224, 228, 232, 255]
+        # Only colours travel with the shapes: no text from the file reaches the chart.
+        properties = {"fill": fill,
+                      "line": [90, 104, 120, 255] if focus else [170, 178, 186, 255], "line_px": 1.4 if focus else 0.6}
+        features.append({"type": "Feature", "geometry": feature["geometry"], "properties": properties})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def deck_safe(text: str) -> str:
+    """Record text that reaches the chart's tooltip exactly as written.
+
+    deck.gl's JSON converter walks the layer data too: a string starting with '@@=' becomes an expression and
+    '@@#' a constant, so a record titled '@@=alert(1)' would stop the whole map from drawing. The tooltip fills
+    its placeholders one after the other, so a '{tt_body}' inside a title would swallow the real body. A
+    zero-width space after '@' and '{' defuses both and looks the same. HTML needs no escaping here: the chart
+    escapes every value it puts into the tooltip template (escaping twice would show '&lt;' to the visitor).
+    """
+    text = text.replace("{", "{\u200b")
+    return "@\u200b" + text[1:] if text.startswith("@@") else text
+
+
+def _marker_records(markers: pd.DataFrame) -> list[dict]:
+    records = []
+    for m in markers.itertuples(index=False):
+        records.append({
+            "record_kind": m.record_kind, "record_id": m.record_id, "lon": m.lon, "lat": m.lat,
+            "icon": marker_icon(SHAPES[m.kind], m.colour, m.precision != "campus"),
+            "size": ICON_SIZE_PX[m.kind], "pixel_offset": [m.offset_x, m.offset_y],
+            "tt_title": deck_safe(m.tt_title), "tt_kind": deck_safe(m.tt_kind), "tt_body": deck_safe(m.tt_body)})
+    return records
+
+
+def _arc_records(arcs: pd.DataFrame) -> list[dict]:
+    records = arcs.drop(columns=["partner_id"]).to_dict("records")
+    for record in records:
+        for field in ("tt_title", "tt_kind", "tt_body"):
+            record[field] = deck_safe(record[field])
+    return records
+
+
+def _icon_layer(layer_id: str, records: list[dict]) -> pdk.Layer:
+    return pdk.Layer("IconLayer", id=layer_id, data=records, get_icon="icon", get_position=["lon", "lat"],
+                     get_size="size", size_units="'pixels'", get_pixel_offset="pixel_offset",
+                     pickable=True, auto_highlight=True, highlight_color=[0, 0, 0, 60])
+
+
+def tooltip_spec() -> dict:
+    """One HTML template for every pickable layer; the chart HTML-escapes each {field} it fills in."""
+    hint = html.escape(t("map.tt.click_hint"))
+    template = ('<div style="font-weight:600;font-size:14px">{tt_title}</div>'
+                '<div style="opacity:.85;margin-bottom:4px">{tt_kind}</div>'
+                '<div>{tt_body}</div>'
+                f'<div style="opacity:.7;font-size:11px;margin-top:4px">{hint}</div>')
+    return {"html": template,
+            "style": {"whiteSpace": "pre-line", "maxWidth": "360px", "fontSize": "12px", "lineHeight": "1.35",
+                      "backgroundColor": "#1F2933", "color": "#FFFFFF", "padding": "8px 10px",
+                      "borderRadius": "4px"}}
+
+
+def build_deck(map_data: MapData, atlas: Atlas, view: MapView, basemap: bool = False) -> pdk.Deck:
+    """The pydeck map: outlines and labels, partner arcs, partner / site / workshop markers (bottom to top)."""
+    layers = [
+        pdk.Layer("GeoJsonLayer", id="outlines", data=_outline_features(atlas.outlines, basemap), stroked=True,
+                  filled=True, get_fill_color="properties.fill", get_line_color="properties.line",
+                  get_line_width="properties.line_px", line_width_units="'pixels'", pickable=False),
+        pdk.Layer("TextLayer", id="country-labels",
+                  data=[{"name": deck_safe(n), "position": [float(lon), float(lat)]} for n, lat, lon in
+                        zip(atlas.countries["name_en"], atlas.countries["centroid_lat"], atlas.countries["centroid_lon"])],
+                  get_text="name", get_position="position", get_size=13, get_color=[95, 107, 120, 255],
+                  font_family="'Helvetica, Arial, sans-serif'", font_weight=600, character_set="'auto'",
+                  pickable=False),
+    ]
+    markers = map_data.markers
+    if not map_data.visible_arcs.empty:
+        arcs = map_data.visible_arcs
+        layers.append(pdk.Layer(
+            "ArcLayer", id="partner-arcs", data=_arc_records(arcs),
+            get_source_position=["source_lon", "source_lat"], get_target_position=["target_lon", "target_lat"],
+            get_source_color="source_colour", get_target_color="target_colour", get_width=2.5, get_height=0.35,
+            # Tilted into the ground plane, the arcs curve visibly on a flat (unpitched) map.
+            get_tilt=90,
+            great_circle=False, pickable=True, auto_highlight=True))
+    for kind, layer_id in (("partner", "partners"), ("site", "sites"), ("workshop", "workshops")):
+        records = _marker_records(markers[markers["kind"] == kind]) if not markers.empty else []
+        if records:
+            layers.append(_icon_layer(layer_id, records))
+    return pdk.Deck(
+        layers=layers,
+        initial_view_state=pdk.ViewState(latitude=view.latitude, longitude=view.longitude, zoom=view.zoom,
+                                         min_zoom=MIN_ZOOM, max_zoom=MAX_ZOOM, pitch=0, bearing=0),
+        map_style=TILE_STYLE if basemap else OFFLINE_STYLE,
+        map_provider="carto",
+        tooltip=tooltip_spec())
+
+
+# --- selection, legend, caption, table -------------------------------------------------------------------------
+
+def selected_record(selection_state: dict | None, map_data: MapData) -> tuple[str, str] | None:
+    """(kind, id) of the clicked marker or arc, if it is still on the map after the latest filter change."""
+    objects = (selection_state or {}).get("objects") or {}
+    for picked in objects.values():
+        for obj in picked or []:
+            kind, record_id = obj.get("record_kind"), obj.get("record_id")
+            markers = map_data.markers
+            on_map = ((markers["record_kind"] == kind) & (markers["record_id"] == record_id)).any() or (
+                kind == "workshop" and (map_data.visible_arcs["record_id"] == record_id).any())
+            if on_map:
+                return kind, record_id
+    return None
+
+
+def _legend_item(icon: dict, label: str) -> str:
+    return (f'<span style="display:inline-flex;align-items:center;gap:4px;margin:0 12px 4px 0">'
+            f'<img src="{icon["url"]}" width="16" height="16" alt="">{html.escape(label)}</span>')
+
+
+def legend_html(map_data: MapData) -> str:
+    """Legend in the map's own symbols: status colours, shapes per layer, and solid vs ring for precision."""
+    statuses = set(map_data.workshops["style_key"])
+    status_items = "".join(_legend_item(marker_icon("circle", STATUS_COLOURS[s], False), t(f"status.{s}"))
+                           for s in STATUS_ORDER if s in statuses or not statuses)
+    rows = [f'<div><b>{html.escape(t("map.legend.workshops"))}</b> {status_items}</div>']
+    if map_data.show_sites and not map_data.sites.empty:
+        categories = list(dict.fromkeys(map_data.sites.sort_values("style_key")["style_key"]))
+        items = "".join(_legend_item(marker_icon("diamond", CATEGORY_COLOURS[c], False), t(f"category.{c}"))
+                        for c in categories)
+        rows.append(f'<div><b>{html.escape(t("map.legend.sites"))}</b> {items}</div>')
+    extra = []
+    if map_data.show_arcs and not map_data.partners.empty:
+        extra.append(_legend_item(marker_icon("square", PARTNER_COLOUR, False), t("map.legend.partner")))
+        extra.append(f'<span style="margin:0 12px 4px 0"><span style="display:inline-block;width:22px;height:3px;'
+                     f'vertical-align:middle;background:linear-gradient(90deg,{PARTNER_COLOUR},{STATUS_COLOURS["operating"]})">'
+                     f'</span> {html.escape(t("map.legend.arc"))}</span>')
+    extra.append(_legend_item(marker_icon("circle", "#777777", False), t("map.legend.campus")))
+    extra.append(_legend_item(marker_icon("circle", "#777777", True), t("map.legend.city")))
+    rows.append(f'<div>{"".join(extra)}</div>')
+    return f'<div style="font-size:13px;line-height:1.6">{"".join(rows)}</div>'
+
+
+def _count(key: str, n: int) -> str:
+    return t(f"map.count.{key}_one" if n == 1 else f"map.count.{key}_other", n=n)
+
+
+def summary(map_data: MapData) -> dict[str, int]:
+    partners = map_data.partners
+    china = partners[partners["country"] == "CN"]
+    return {
+        "workshops": len(map_data.workshops),
+        "workshop_countries": map_data.workshops["country"].nunique(),
+        "sites": len(map_data.sites) if map_data.show_sites else 0,
+        "partner_cities_cn": china["place"].replace("", pd.NA).dropna().nunique() if map_data.show_arcs else 0,
+        "arcs": len(map_data.visible_arcs),
+        "unplaced_events": map_data.unplaced_events,
+    }
+
+
+def caption_text(map_data: MapData) -> str:
+    """'8 workshops in 5 countries, 23 other sites; 3 partner cities in China.' plus what is left off the map."""
+    counts = summary(map_data)
+    parts = [t("map.caption.workshops", workshops=_count("workshops", counts["workshops"]),
+               countries=_count("countries", counts["workshop_countries"]))]
+    parts.append(_count("sites", counts["sites"]) if map_data.show_sites else t("map.caption.sites_hidden"))
+    text = ", ".join(parts)
+    text += "; " + (_count("partner_cities", counts["partner_cities_cn"]) if map_data.show_arcs
+                    else t("map.caption.arcs_hidden")) + "."
+    if counts["unplaced_events"]:
+        text += " " + _count("unplaced", counts["unplaced_events"])
+    return text
+
+
+def records_table(map_data: MapData, limit: int = MAX_TABLE_ROWS) -> tuple[pd.DataFrame, int]:
+    """The mapped records as a compact table (the map's text alternative), at most `limit` rows, and the total."""
+    markers = map_data.markers
+    if markers.empty:
+        return pd.DataFrame(columns=[t(f"map.table.{c}") for c in
+                                     ("type", "name", "country", "place", "location", "what", "date", "id")]), 0
+    order = markers["kind"].map({"workshop": 0, "site": 1, "partner": 2})
+    markers = markers.assign(_order=order).sort_values(["_order", "country_name", "place", "record_id"])
+    what = [t(f"status.{k}") if kind == "workshop" else t(f"category.{k}") if kind == "site" else t("map.table.partner_what")
+            for kind, k in zip(markers["kind"], markers["style_key"])]
+    table = pd.DataFrame({
+        t("map.table.type"): [t(f"map.table.kind_{k}") for k in markers["kind"]],
+        t("map.table.name"): markers["name"].to_list(),
+        t("map.table.country"): markers["country_name"].to_list(),
+        t("map.table.place"): markers["place"].to_list(),
+        t("map.table.location"): [t(f"precision.{p}") for p in markers["precision"]],
+        t("map.table.what"): what,
+        t("map.table.date"): markers["date_label"].to_list(),
+        t("map.table.id"): markers["record_id"].to_list(),
+    })
+    return table.head(limit).reset_index(drop=True), len(table)

@@ -1,0 +1,372 @@
+"""The map builders: markers, arcs, precision styling, spreading, views, tooltips, caption, table, empty input."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from atlas import Filters, apply_filters, load_atlas
+from components import maps
+from components.palette import CATEGORY_COLOURS, STATUS_COLOURS
+from helpers import DATA_DIR, REPO, build_dataset, edit_cell
+
+
+@pytest.fixture(scope="module")
+def mini(tmp_path_factory):
+    return load_atlas(build_dataset(tmp_path_factory.mktemp("mini")))
+
+
+@pytest.fixture(scope="module")
+def xss(tmp_path_factory):
+    return load_atlas(build_dataset(tmp_path_factory.mktemp("xss"), source=REPO / "tests" / "fixtures" / "xss"))
+
+
+def map_data(atlas, filters=Filters(), **layers):
+    return maps.build_map_data(apply_filters(atlas, filters), atlas, **layers)
+
+
+def deck_spec(atlas, data, basemap=False) -> dict:
+    return json.loads(maps.build_deck(data, atlas, maps.default_view(atlas), basemap=basemap).to_json())
+
+
+def layer(spec: dict, layer_id: str) -> dict:
+    (found,) = [item for item in spec["layers"] if item["id"] == layer_id]
+    return found
+
+
+def svg_of(icon: dict) -> str:
+    return base64.b64decode(icon["url"].split(",", 1)[1]).decode()
+
+
+# --- layers -------------------------------------------------------------------------------------------------------
+
+def test_all_layers_are_present_in_drawing_order(mini):
+    spec = deck_spec(mini, map_data(mini))
+    assert [(item["@@type"], item["id"]) for item in spec["layers"]] == [
+        ("GeoJsonLayer", "outlines"), ("TextLayer", "country-labels"), ("ArcLayer", "partner-arcs"),
+        ("IconLayer", "partners"), ("IconLayer", "sites"), ("IconLayer", "workshops")]
+    assert spec["mapStyle"] == maps.OFFLINE_STYLE
+
+
+@pytest.mark.parametrize(("show_sites", "show_arcs", "absent"), [
+    (False, True, {"sites"}),                           # sites switched off: diamonds gone, links stay
+    (True, False, {"partner-arcs", "partners"}),        # links off: partner squares go with their arcs
+    (False, False, {"sites", "partner-arcs", "partners"}),
+])
+def test_layer_toggles_remove_exactly_their_layers(mini, show_sites, show_arcs, absent):
+    spec = deck_spec(mini, map_data(mini, show_sites=show_sites, show_arcs=show_arcs))
+    ids = {item["id"] for item in spec["layers"]}
+    assert ids == {"outlines", "country-labels", "partner-arcs", "partners", "sites", "workshops"} - absent
+
+
+def test_basemap_tiles_only_when_asked_and_outlines_stay(mini):
+    spec = deck_spec(mini, map_data(mini), basemap=True)
+    assert spec["mapStyle"] == maps.TILE_STYLE
+    assert layer(spec, "outlines")["data"]["features"]
+
+
+def test_outlines_emphasise_the_focus_countries(mini):
+    features = layer(deck_spec(mini, map_data(mini)), "outlines")["data"]["features"]
+    focus = [f for f, source in zip(features, mini.outlines["features"]) if source["properties"]["focus"]]
+    other = [f for f, source in zip(features, mini.outlines["features"]) if not source["properties"]["focus"]]
+    assert len(focus) == 6 and other
+    assert {f["properties"]["line_px"] for f in focus} == {1.4}
+    assert {f["properties"]["line_px"] for f in other} == {0.6}
+    assert {tuple(f["properties"]["fill"]) for f in focus} == {(255, 255, 255, 255)}
+
+
+# --- colours and precision ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("workshop_id", "status"), [
+    ("LW-KZ-01", "operating"),
+    ("LW-KG-01", "operating"),
+    ("LW-KZ-04", "announced"),   # announced grey must still be visible: dark edge checked below
+])
+def test_workshops_are_coloured_by_status(mini, workshop_id, status):
+    records = layer(deck_spec(mini, map_data(mini)), "workshops")["data"]
+    (record,) = [r for r in records if r["record_id"] == workshop_id]
+    svg = svg_of(record["icon"])
+    assert f'fill="{STATUS_COLOURS[status]}"' in svg
+    assert f'fill="{maps.OUTLINE_COLOUR}"' in svg
+    assert record["icon"]["id"] == f"circle-{STATUS_COLOURS[status]}-city"
+
+
+def test_sites_are_diamonds_coloured_by_category(mini):
+    records = layer(deck_spec(mini, map_data(mini)), "sites")["data"]
+    by_id = {r["record_id"]: r for r in records}
+    assert set(by_id) == {"EV-004", "EV-005", "EV-006"}   # EV-001..003 are workshop milestones, not sites
+    assert by_id["EV-004"]["icon"]["id"] == f"diamond-{CATEGORY_COLOURS['confucius_institute']}-city"
+    assert "<path" in svg_of(by_id["EV-004"]["icon"])
+
+
+@pytest.mark.parametrize(("precision", "hollow"), [
+    ("campus", False),   # a known campus: solid marker
+    ("city", True),      # only the city is known: a ring with a white centre
+])
+def test_location_precision_changes_the_marker(tmp_path, precision, hollow):
+    directory = build_dataset(tmp_path / "data")
+    edit_cell(directory, "workshops", "LW-KZ-01", "coord_precision", precision)
+    atlas = load_atlas(directory)
+    records = layer(deck_spec(atlas, map_data(atlas)), "workshops")["data"]
+    (record,) = [r for r in records if r["record_id"] == "LW-KZ-01"]
+    assert ('fill="#FFFFFF"' in svg_of(record["icon"])) is hollow
+    assert record["icon"]["id"].endswith("city" if hollow else "campus")
+
+
+def test_legend_uses_the_marker_symbols_for_the_statuses_shown(mini):
+    legend = maps.legend_html(map_data(mini))
+    assert maps.marker_icon("circle", STATUS_COLOURS["operating"], False)["url"] in legend
+    assert maps.marker_icon("circle", STATUS_COLOURS["announced"], False)["url"] in legend
+    assert maps.marker_icon("circle", STATUS_COLOURS["under_construction"], False)["url"] not in legend
+    assert "campus location" in legend and "city-level location" in legend
+
+
+# --- arcs and partners --------------------------------------------------------------------------------------------
+
+def test_arcs_run_from_partner_seat_to_host_workshop(mini):
+    arcs = map_data(mini).arcs
+    got = {(a.partner_id, a.record_id): (a.source_lon, a.source_lat, a.target_lon, a.target_lat)
+           for a in arcs.itertuples()}
+    # nowhere-cn has no coordinates and LW-KZ-04 no partner: neither gets an arc.
+    assert got == {("tvi-cn", "LW-KZ-01"): (117.3616, 39.3434, 82.628, 49.948),
+                   ("zjweu-cn", "LW-KG-01"): (120.1551, 30.2741, 74.5698, 42.8746)}
+    assert list(arcs["target_colour"]) == [[0, 158, 115, 230]] * 2   # operating green at the host end
+
+
+def test_partner_marker_names_its_workshops(mini):
+    partners = map_data(mini).partners.set_index("record_id")
+    assert set(partners.index) == {"tvi-cn", "zjweu-cn"}
+    assert "Partner of: Kazakhstan Luban Workshop (EKTU)" in partners.loc["tvi-cn", "tt_body"]
+    assert partners.loc["tvi-cn", "tt_kind"] == "Chinese partner institution"
+
+
+# --- tooltips -----------------------------------------------------------------------------------------------------
+
+def test_workshop_tooltip_has_host_partners_status_and_dates_with_precision(mini):
+    workshops = map_data(mini).workshops.set_index("record_id")
+    assert workshops.loc["LW-KZ-01", "tt_kind"] == "Luban Workshop · Operating (as of Oct 2024)"
+    assert workshops.loc["LW-KZ-01", "tt_body"].split("\n") == [
+        "Host: East Kazakhstan Technical University",
+        "Partners: Tianjin Vocational Institute",
+        "Place: Oskemen, Kazakhstan (city-level location)",
+        "Memorandum (MoU): 2 March 2023 (day precision)",
+        "Trial operation: 9 December 2023 (day precision)",
+    ]
+    # A month-precision opening stays a month; an unnamed host says so.
+    assert "Opening: October 2024 (month precision)" in workshops.loc["LW-KG-01", "tt_body"]
+    assert "Host: not named in the sources" in workshops.loc["LW-KZ-04", "tt_body"]
+
+
+def test_site_tooltip_keeps_a_year_only_date_a_year(mini):
+    sites = map_data(mini).sites.set_index("record_id")
+    assert sites.loc["EV-004", "tt_kind"] == "Confucius Institute · 2009 (year precision)"
+    assert sites.loc["EV-006", "tt_kind"] == "Centre · undated"
+
+
+def test_tooltip_template_holds_no_record_text(xss):
+    spec = maps.tooltip_spec()
+    placeholders = set(__import__("re").findall(r"{(.*?)}", spec["html"]))
+    assert placeholders == {"tt_title", "tt_kind", "tt_body"}
+    assert "alert" not in json.dumps(spec)
+
+
+def test_hostile_text_reaches_the_chart_as_plain_values(xss):
+    # The chart HTML-escapes every value it fills into the template; escaping here too would show '&lt;img'.
+    records = layer(deck_spec(xss, map_data(xss)), "workshops")["data"]
+    titles = {r["record_id"]: r["tt_title"] for r in records}
+    assert titles["LW-KZ-01"] == "<img src=x onerror=alert(1)>"
+    sites = {r["record_id"]: r["tt_title"] for r in layer(deck_spec(xss, map_data(xss)), "sites")["data"]}
+    assert sites["EV-005"] == "@\u200b@=alert(1)"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Astana", "Astana"),                                          # ordinary text untouched
+    ("<img src=x onerror=alert(1)>", "<img src=x onerror=alert(1)>"),  # HTML: the chart escapes it
+    ("@@=alert(1)", "@\u200b@=alert(1)"),                          # would become a deck.gl expression
+    ("@@#GL.ONE", "@\u200b@#GL.ONE"),                              # would become a deck.gl constant
+    ("mail @@ home", "mail @@ home"),                              # only a leading '@@' is special
+    ("A {tt_body} B", "A {\u200btt_body} B"),                      # would swallow the real tooltip body
+])
+def test_deck_safe(text, expected):
+    assert maps.deck_safe(text) == expected
+
+
+def test_no_string_in_the_deck_data_starts_with_a_converter_prefix(xss):
+    spec = deck_spec(xss, map_data(xss))
+
+    def strings(node):
+        if isinstance(node, dict):
+            for value in node.values():
+                yield from strings(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from strings(value)
+        elif isinstance(node, str):
+            yield node
+
+    data_strings = [s for item in spec["layers"] for s in strings(item.get("data", []))]
+    assert data_strings and not [s for s in data_strings if s.startswith(("@@=", "@@#"))]
+
+
+# --- spreading markers that share a place -------------------------------------------------------------------------
+
+def test_a_lone_marker_stays_on_its_point_and_a_shared_city_is_spread(mini):
+    markers = map_data(mini).markers.set_index("record_id")
+    assert tuple(markers.loc["LW-KZ-01", ["offset_x", "offset_y"]]) == (0.0, 0.0)
+    bishkek = markers.loc[["LW-KG-01", "EV-006"], ["offset_x", "offset_y"]].to_numpy()
+    assert math.dist(*bishkek) >= 18   # at least one site icon apart
+    assert (bishkek != 0).any(axis=1).all()
+
+
+@pytest.mark.parametrize("count", [2, 3, 7, 12, 25])
+def test_every_marker_in_a_crowded_city_is_reachable(count):
+    import pandas as pd
+    markers = pd.DataFrame({
+        "kind": ["workshop"] + ["site"] * (count - 1), "record_kind": "event",
+        "record_id": [f"EV-{i:03d}" for i in range(count)], "country": "KZ", "place": "Astana",
+        "lon": 71.43, "lat": 51.13})
+    spread = maps.spread_offsets(markers)
+    points = list(zip(spread["offset_x"], spread["offset_y"]))
+    nearest = min(math.dist(a, b) for a, b in itertools.combinations(points, 2))
+    assert nearest >= 18, nearest       # the site icon is 18 px: no marker covers another's centre
+    # Deterministic: the same records in another order get the same offsets.
+    again = maps.spread_offsets(markers.iloc[::-1]).loc[markers.index]
+    assert again[["offset_x", "offset_y"]].equals(spread[["offset_x", "offset_y"]])
+
+
+def test_place_names_group_case_insensitively_and_empty_places_by_coordinates():
+    import pandas as pd
+    markers = pd.DataFrame({
+        "kind": "site", "record_kind": "event", "record_id": ["EV-001", "EV-002", "EV-003", "EV-004"],
+        "country": "KG", "place": ["Bishkek", "bishkek ", "", ""],
+        "lon": [74.57, 74.57, 75.0, 76.0], "lat": [42.87, 42.87, 42.0, 43.0]})
+    spread = maps.spread_offsets(markers).set_index("record_id")
+    assert (spread.loc[["EV-001", "EV-002"], "offset_x"] != 0).any()          # same city, spelt differently
+    assert tuple(spread.loc["EV-003", ["offset_x", "offset_y"]]) == (0.0, 0.0)  # no place, own coordinates
+    assert tuple(spread.loc["EV-004", ["offset_x", "offset_y"]]) == (0.0, 0.0)
+
+
+# --- views --------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("points", [
+    [(82.628, 49.948), (120.1551, 30.2741)],                   # Oskemen to Hangzhou: wide
+    [(74.57, 42.87), (74.60, 42.88)],                          # two campuses in one city: tight, capped zoom
+    [(52.0, 37.9), (71.4, 51.1), (87.6, 43.8), (117.4, 39.3)], # Ashgabat, Astana, Urumqi, Tianjin
+])
+def test_fit_view_keeps_every_point_inside_the_map(points):
+    lons, lats = zip(*points)
+    view = maps.fit_view(list(lons), list(lats))
+    for lon, lat in points:
+        x, y = maps.screen_position(lon, lat, view, maps.MAP_WIDTH_PX, maps.MAP_HEIGHT_PX)
+        assert maps.FIT_PADDING_PX - 1 <= x <= maps.MAP_WIDTH_PX - maps.FIT_PADDING_PX + 1
+        assert maps.FIT_PADDING_PX - 1 <= y <= maps.MAP_HEIGHT_PX - maps.FIT_PADDING_PX + 1
+    assert view.zoom <= maps.MAX_FIT_ZOOM
+
+
+def test_a_single_point_is_centred_at_the_fit_zoom_cap():
+    view = maps.fit_view([74.57], [42.87])
+    assert (view.latitude, view.longitude, view.zoom) == (42.87, 74.57, maps.MAX_FIT_ZOOM)
+
+
+def test_default_view_ignores_the_filters_and_nudged_views_differ_in_every_field(mini):
+    # The opening view comes from the whole atlas, so a filter change never moves the map.
+    assert maps.default_view(mini) == maps.default_view(mini)
+    view = maps.default_view(mini)
+    for count in (1, 2):
+        nudged = view.nudged(count)
+        assert nudged.latitude != view.latitude and nudged.longitude != view.longitude and nudged.zoom != view.zoom
+    assert view.nudged(1) != view.nudged(2)
+
+
+# --- selection, caption, table, empty input -----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("selection", "show_sites", "expected"), [
+    ({"objects": {"workshops": [{"record_kind": "workshop", "record_id": "LW-KZ-01"}]}}, True,
+     ("workshop", "LW-KZ-01")),
+    ({"objects": {"partner-arcs": [{"record_kind": "workshop", "record_id": "LW-KG-01"}]}}, True,
+     ("workshop", "LW-KG-01")),                                             # an arc opens its workshop
+    ({"objects": {"partners": [{"record_kind": "institution", "record_id": "tvi-cn"}]}}, True,
+     ("institution", "tvi-cn")),
+    ({"objects": {"sites": [{"record_kind": "event", "record_id": "EV-004"}]}}, False, None),  # layer now hidden
+    ({"objects": {"workshops": [{"record_kind": "workshop", "record_id": "LW-XX-99"}]}}, True, None),  # stale
+    ({"indices": {}, "objects": {}}, True, None),                          # nothing clicked
+    (None, True, None),
+])
+def test_selected_record(mini, selection, show_sites, expected):
+    assert maps.selected_record(selection, map_data(mini, show_sites=show_sites)) == expected
+
+
+@pytest.mark.parametrize(("filters", "expected"), [
+    (Filters(), "3 workshops in 2 countries, 3 other sites; 2 partner cities in China."),
+    # The regional conference in Urumqi stays with a country filter (regional events are included by default).
+    (Filters(countries=("KG",)), "1 workshop in 1 country, 2 other sites; 1 partner city in China."),
+    (Filters(countries=("KG",), include_regional=False), "1 workshop in 1 country, 1 other site; 1 partner city in China."),
+])
+def test_caption_counts_what_is_drawn(mini, filters, expected):
+    assert maps.caption_text(map_data(mini, filters)) == expected
+
+
+def test_caption_says_what_is_hidden_and_what_has_no_place(tmp_path):
+    directory = build_dataset(tmp_path / "data")
+    for column, value in (("place", ""), ("lat", ""), ("lon", ""), ("coord_precision", "none")):
+        edit_cell(directory, "events", "EV-004", column, value)
+    atlas = load_atlas(directory)
+    text = maps.caption_text(map_data(atlas, show_sites=False, show_arcs=False))
+    assert text == ("3 workshops in 2 countries, other sites hidden; partner links hidden. "
+                    "1 matching event has no recorded place and is not on the map.")
+
+
+def test_table_lists_the_mapped_records_and_is_capped(mini):
+    table, total = maps.records_table(map_data(mini))
+    assert total == 8 and len(table) == 8
+    assert list(table.columns) == ["Type", "Name", "Country", "Place", "Location", "Status / category", "Date", "ID"]
+    first = table.iloc[0].to_dict()
+    assert first["ID"] == "LW-KZ-04" and first["Status / category"] == "Announced" and first["Date"] == ""
+    kz01 = table[table["ID"] == "LW-KZ-01"].iloc[0]
+    assert kz01["Date"] == "Trial operation: 9 December 2023 (day precision)"
+    capped, total = maps.records_table(map_data(mini), limit=2)
+    assert (len(capped), total) == (2, 8)
+
+
+def test_empty_selection_gives_an_empty_map_and_zero_counts(mini):
+    data = map_data(mini, Filters(text="no such record anywhere"))
+    assert data.is_empty
+    spec = deck_spec(mini, data)
+    assert [item["id"] for item in spec["layers"]] == ["outlines", "country-labels"]
+    assert maps.caption_text(data) == "0 workshops in 0 countries, 0 other sites; 0 partner cities in China."
+    table, total = maps.records_table(data)
+    assert total == 0 and table.empty and "Name" in table.columns
+    assert maps.selected_record({"objects": {"workshops": [{"record_kind": "workshop", "record_id": "LW-KZ-01"}]}},
+                                data) is None
+
+
+# --- the real data ------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def real():
+    return load_atlas(DATA_DIR)
+
+
+def test_real_data_every_workshop_is_on_the_map_inside_the_opening_view(real):
+    data = map_data(real)
+    assert set(data.workshops["record_id"]) == set(real.workshops["workshop_id"])
+    view = maps.default_view(real)
+    markers = data.markers
+    opening = markers[markers["kind"].isin(["workshop", "partner"])]
+    for lon, lat in zip(opening["lon"], opening["lat"]):
+        x, y = maps.screen_position(lon, lat, view, maps.MAP_WIDTH_PX, maps.MAP_HEIGHT_PX)
+        assert 0 <= x <= maps.MAP_WIDTH_PX and 0 <= y <= maps.MAP_HEIGHT_PX, (lon, lat)
+
+
+def test_real_data_every_located_partner_gets_an_arc(real):
+    data = map_data(real)
+    located = set(real.institutions.loc[real.institutions["lat"].notna(), "institution_id"])
+    expected = {(w, p) for w, ids in zip(real.workshops["workshop_id"], real.workshops["partner_institution_ids"])
+                for p in ids if p in located}
+    assert set(zip(data.arcs["record_id"], data.arcs["partner_id"])) == expected
+    assert expected, "the real data should link at least one partner"
