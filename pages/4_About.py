@@ -1,13 +1,103 @@
-"""About page (placeholder until its issue lands): shared filters and a count of what matches."""
+"""About the data: what the package contains and means, where every record came from, conflicts, how to cite and correct."""
+
+from urllib.parse import quote
 
 import streamlit as st
 
+from atlas.export import citation_text
 from atlas.i18n import t
+from atlas.summaries import bibtex, conflicts, data_dictionary, readme_sections, source_mix_by_country, sources_with_counts
+from components.about import (MAX_SOURCE_ROWS, anchor, conflicts_display, dictionary_display, is_conflict_section,
+                              mix_display, sources_display, split_changelog)
+from components.cached import data_dir
+from components.detail import site_config
 from components.layout import page_setup
 
-atlas, selection = page_setup("about", "nav.about")
+atlas, _ = page_setup("about", "nav.about")
+package = atlas.package
+readme_path = data_dir() / "README.md"
+readme = readme_sections(readme_path.read_text(encoding="utf-8")) if readme_path.is_file() else []
+readme_body, changelog = split_changelog(readme)
+preamble = [body for heading, body in readme_body if not heading]
+readme_body = [(heading, body) for heading, body in readme_body if heading]
+dictionary = data_dictionary(atlas.specs)
+conflict_rows = conflicts(atlas)
 
-st.title(t("nav.about"))
-st.info(t("stub.page"), icon=":material/construction:")
-st.metric(t("stub.workshops"), len(selection.workshops))
-st.metric(t("stub.events"), len(selection.events))
+
+def draw_conflicts() -> None:
+    st.markdown(t("about.conflicts_intro"))
+    if conflict_rows.empty:
+        st.info(t("about.conflicts_none"))
+    else:
+        st.table(conflicts_display(conflict_rows), hide_index=True)
+
+
+st.title(package.get("title", t("nav.about")))
+st.caption(t("about.whole_dataset"))
+st.markdown(package.get("description", ""))
+licences = ", ".join(f"[{lic.get('title') or lic.get('name')}]({lic['path']})" if lic.get("path") else lic.get("name", "")
+                     for lic in package.get("licenses", []))
+st.markdown(t("about.facts", version=atlas.version, date=atlas.last_updated, licence=licences or "—",
+              tables=len(atlas.specs), rows=sum(len(atlas.table(name)) for name in atlas.specs),
+              sources=len(atlas.sources)))
+for text in preamble:
+    st.markdown(text)
+if not readme_path.is_file():
+    st.info(t("about.no_readme", path=readme_path.name))
+
+own_sections = [t("about.dictionary_heading"), t("about.sources_heading"), t("about.mix_heading"),
+                t("about.cite_heading"), t("about.correction_heading")]
+if not any(is_conflict_section(heading) for heading, _ in readme_body):
+    own_sections.insert(3, t("about.conflicts_heading"))
+contents = [heading for heading, _ in readme_body] + own_sections + [t("about.changelog_heading")]
+st.markdown(f"**{t('about.contents')}:** " + " · ".join(f"[{h}](#{anchor(h)})" for h in contents))
+
+for heading, body in readme_body:
+    st.header(heading, anchor=anchor(heading))
+    st.markdown(body)
+    if is_conflict_section(heading):
+        draw_conflicts()
+
+st.header(t("about.dictionary_heading"), anchor=anchor(t("about.dictionary_heading")))
+st.markdown(t("about.dictionary_intro"))
+for name, spec in atlas.specs.items():
+    st.markdown(t("about.dictionary_table", title=spec.title, path=spec.path, rows=len(atlas.table(name)),
+                  primary_key=spec.primary_key, description=spec.description))
+    # A static table wraps long meanings and shows every field without scrolling inside a grid.
+    st.table(dictionary_display(dictionary[dictionary["table"] == name]), hide_index=True)
+
+st.header(t("about.sources_heading"), anchor=anchor(t("about.sources_heading")))
+st.markdown(t("about.sources_intro"))
+sources = sources_with_counts(atlas)
+if len(sources) > MAX_SOURCE_ROWS:
+    st.caption(t("about.sources_capped", shown=MAX_SOURCE_ROWS, total=len(sources)))
+st.dataframe(sources_display(sources), hide_index=True, width="stretch",
+             column_config={t("about.col_link"): st.column_config.LinkColumn(t("about.col_link"), width="medium"),
+                            t("about.col_records"): st.column_config.NumberColumn(width="small", help=t("about.col_records_help"))})
+
+st.header(t("about.mix_heading"), anchor=anchor(t("about.mix_heading")))
+st.caption(t("about.mix_caption"))
+st.dataframe(mix_display(source_mix_by_country(atlas)), hide_index=True)
+
+if t("about.conflicts_heading") in own_sections:
+    st.header(t("about.conflicts_heading"), anchor=anchor(t("about.conflicts_heading")))
+    draw_conflicts()
+
+st.header(t("about.cite_heading"), anchor=anchor(t("about.cite_heading")))
+st.markdown(t("about.cite_intro", version=atlas.version))
+st.markdown(f"**{t('about.cite_plain')}**")
+st.code(citation_text(atlas), language=None, wrap_lines=True)
+st.markdown(f"**{t('about.cite_bibtex')}**")
+st.code(bibtex(atlas), language="bibtex")
+
+st.header(t("about.correction_heading"), anchor=anchor(t("about.correction_heading")))
+st.markdown(t("about.correction_intro"))
+correction_link = site_config()["corrections_url"].format(
+    subject=quote(t("about.correction_subject", version=atlas.version)), body=quote(t("about.correction_body")))
+st.link_button(t("about.correction_button"), correction_link, icon=":material/edit_note:")
+
+st.header(t("about.changelog_heading"), anchor=anchor(t("about.changelog_heading")))
+if not changelog:
+    st.info(t("about.changelog_none"))
+for heading, body in changelog:
+    st.markdown(body)

@@ -1,0 +1,74 @@
+"""Pure builders for the About page: display tables for the dictionary, sources, source mix and conflicts; README routing (no st.* calls)."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from atlas.dates import format_partial
+from atlas.i18n import t
+from components.text import md_escape
+
+MAX_SOURCE_ROWS = 1000
+# README sections that the page places itself instead of in file order.
+CHANGELOG_HEADING = re.compile(r"change\s*log|changes|version history|releases", re.IGNORECASE)
+CONFLICT_HEADING = re.compile(r"conflict|disagree", re.IGNORECASE)
+
+
+def anchor(heading: str) -> str:
+    """A stable in-page anchor for a heading ('Inclusion criteria' -> 'inclusion-criteria')."""
+    return re.sub(r"[^0-9a-z]+", "-", heading.casefold()).strip("-") or "section"
+
+
+def split_changelog(sections: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(sections in file order without the changelog, the changelog sections) — the changelog goes last on the page."""
+    body = [s for s in sections if not CHANGELOG_HEADING.search(s[0])]
+    return body, [s for s in sections if CHANGELOG_HEADING.search(s[0])]
+
+
+def is_conflict_section(heading: str) -> bool:
+    return bool(CONFLICT_HEADING.search(heading))
+
+
+def dictionary_display(dictionary: pd.DataFrame) -> pd.DataFrame:
+    """For st.table, which renders cells as Markdown: patterns like '^S-\\d{3}$' must show literally (and '$' is not maths)."""
+    return dictionary[["field", "type", "constraints", "description"]].map(md_escape).rename(columns={
+        "field": t("about.col_field"), "type": t("about.col_type"),
+        "constraints": t("about.col_constraints"), "description": t("about.col_description")})
+
+
+def sources_display(sources: pd.DataFrame, limit: int = MAX_SOURCE_ROWS) -> pd.DataFrame:
+    """Sources as shown: readable date and side, the URL in its own column (rendered as a link by the page)."""
+    shown = sources.head(limit)
+    published = [format_partial(date, precision) if date else t("precision.unknown")
+                 for date, precision in zip(shown["published"], shown["published_precision"])]
+    # Short columns first so the counts and links are visible without scrolling sideways; the long title last.
+    return pd.DataFrame({
+        t("about.col_id"): shown["source_id"].to_list(),
+        t("about.col_publisher"): shown["publisher"].to_list(),
+        t("about.col_side"): [t(f"side.{side}") for side in shown["side"]],
+        t("about.col_published"): published,
+        t("about.col_language"): shown["language"].to_list(),
+        t("about.col_mirror"): shown["is_mirror"].astype(bool).to_list(),
+        t("about.col_records"): shown["records"].astype(int).to_list(),
+        t("about.col_link"): shown["url"].to_list(),
+        t("about.col_title"): shown["title"].to_list(),
+    })
+
+
+def mix_display(mix: pd.DataFrame) -> pd.DataFrame:
+    sides = [c for c in mix.columns if c != "total"]
+    table = mix.rename(columns={**{side: t(f"side.{side}") for side in sides}, "total": t("about.col_total")})
+    return table.rename_axis(t("about.col_country")).reset_index()
+
+
+def conflicts_display(conflicts: pd.DataFrame) -> pd.DataFrame:
+    """For st.table (long notes wrap there), so record text is Markdown-escaped: it must show as typed."""
+    return pd.DataFrame({
+        t("about.col_record"): conflicts["record_id"].to_list(),
+        t("about.col_name"): conflicts["name"].to_list(),
+        t("about.col_country"): conflicts["country_name"].to_list(),
+        t("about.col_conflict"): conflicts["conflict_note"].to_list(),
+        t("about.col_sources"): conflicts["source_ids"].to_list(),
+    }).map(md_escape)
