@@ -36,6 +36,8 @@ def test_overview_on_fixture_shows_hand_counted_kpis_chart_and_milestones(mini_s
     main.locator('[data-testid="stExpander"] summary').filter(has_text="Kyrgyz workshop opens").click()
     expect_link = main.get_by_role("link", name="Report a correction")
     expect_link.first.wait_for(timeout=PAGE_READY_TIMEOUT_MS)
+    # The expander slides open; a screenshot taken during the animation cuts the panel off.
+    page.wait_for_timeout(800)
     screenshot(page, "overview-mini")
 
 
