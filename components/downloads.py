@@ -32,10 +32,10 @@ def _counts(selection: Selection) -> str:
 
 
 def _button(label_key: str, data, name: str, extension: str, key: str, icon: str, primary: bool = False,
-            container=st) -> None:
+            container=st, **label_values: object) -> None:
     # on_click="ignore": the download neither reruns the page nor loses the table selection;
     # a callable `data` is run only when the visitor clicks, on a thread of its own.
-    container.download_button(t(f"explore.downloads.{label_key}"), data=data, file_name=name,
+    container.download_button(t(f"explore.downloads.{label_key}", **label_values), data=data, file_name=name,
                               mime=MIME_TYPES[extension], on_click="ignore", key=key, icon=icon,
                               help=t(f"explore.downloads.{label_key}_help"), type="primary" if primary else "secondary")
 
@@ -49,7 +49,7 @@ def draw_downloads(atlas: Atlas, selection: Selection, permalink: str, key: str 
                                    rows=len(selection.table(name))))
     row = st.container(horizontal=True)
     _button("csv", partial(table_csv_bytes, atlas, selection, table), file_name(atlas, selection, "csv", table),
-            "csv", f"{key}_download_csv", ":material/table:", container=row)
+            "csv", f"{key}_download_csv", ":material/table:", container=row, table=t(f"explore.tab.{table}"))
     _button("xlsx", partial(to_xlsx_bytes, atlas, selection, permalink), file_name(atlas, selection, "xlsx"),
             "xlsx", f"{key}_download_xlsx", ":material/grid_on:", container=row)
     _button("json", partial(to_json_bytes, atlas, selection, permalink), file_name(atlas, selection, "json"),

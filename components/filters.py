@@ -141,13 +141,19 @@ def clear_param(param: str) -> None:
     st.session_state[NOTICES_KEY] = []
 
 
+def _counts_phrase(**counts: int) -> str:
+    """'1 workshop and 3 events' — zero counts left out, singular and plural from the locale."""
+    parts = [t(f"empty_view.{name}_{'one' if n == 1 else 'other'}", count=n) for name, n in counts.items() if n]
+    return t("empty_view.joiner").join(parts)
+
+
 def draw_empty_notice(atlas: Atlas, selection: Selection, key: str) -> None:
     """Say which filters exclude everything, with one-click buttons to drop one of them or reset all."""
     filters = selection.filters
     lines = [t("empty_view.nothing", active=describe_active(atlas, filters))]
     found = ways_out(atlas, filters)
-    lines += [t("empty_view.way_out", filter=t(f"empty_view.param.{way.param}"), workshops=way.workshops,
-                events=way.events) for way in found]
+    lines += [t("empty_view.way_out", filter=t(f"empty_view.param.{way.param}"),
+                counts=_counts_phrase(workshops=way.workshops, events=way.events)) for way in found]
     if not found:
         lines.append(t("empty_view.combination"))
     st.warning("\n\n".join(md_escape(line) for line in lines), icon=":material/filter_alt_off:")

@@ -195,7 +195,8 @@ def test_empty_view_names_the_filters_and_offers_one_click_ways_out(open_page, m
     assert exceptions(app) == []
     warning = app.warning[0].value
     assert warning.startswith("Nothing matches these filters \\(Kyrgyzstan · 2009–2010\\)")
-    assert "Removing the year range alone would bring back 1 workshops and 3 events" in warning
+    assert "Removing the year range alone would bring back 1 workshop and 3 events" in warning
+    assert "Removing the country filter alone would bring back 1 event\\." in warning   # zero workshops unsaid
     labels = [b.label for b in app.button]
     assert labels[:3] == ["Remove the year range: 2009–2010", "Remove the country filter: Kyrgyzstan",
                           "Reset all filters"]
@@ -219,7 +220,7 @@ def test_reset_from_the_empty_view_clears_everything(open_page, mini_dir):
 def test_download_buttons_build_on_click_and_do_not_rerun(open_page, mini_dir):
     app = open_page(EXPLORE, data_dir=mini_dir)
     buttons = app.get("download_button")
-    assert [b.proto.label for b in buttons] == ["CSV", "Excel", "JSON", "GeoJSON", "ZIP bundle"]
+    assert [b.proto.label for b in buttons] == ["CSV (Workshops)", "Excel", "JSON", "GeoJSON", "ZIP bundle"]
     # ignore_rerun is on_click="ignore"; the data is a callable, so no file exists until a click.
     assert all(b.proto.ignore_rerun for b in buttons)
     assert all(b.proto.url == "" for b in buttons)
