@@ -148,6 +148,13 @@ def apply_filters(atlas: Atlas, filters: Filters) -> Selection:
     claim_mask = _year_mask(claims["year"], claims["year"], filters)
     if filters.countries:
         claim_mask &= claims["country"].isin(filters.countries) | (claims["country"] == "")
+    if filters.statuses:
+        # A figure about one workshop follows that workshop's status; worldwide figures are unaffected.
+        claim_mask &= (claims["workshop_id"] == "") | claims["workshop_id"].isin(
+            set(workshops.loc[workshops["status"].isin(filters.statuses), "workshop_id"]))
+    if filters.text:
+        claim_mask &= _text_mask(claims["search_text"], filters.text) | claims["workshop_id"].isin(
+            set(selected_workshops["workshop_id"]))
     selected_claims = claims[claim_mask]
 
     cited = set()

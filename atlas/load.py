@@ -165,6 +165,10 @@ def _derive(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     claims["as_of_start"], claims["as_of_end"] = dates.spans(claims["as_of"])
     claims["year"] = claims["as_of_start"].dt.year.astype("Int64")
     claims["country_name"] = claims["country"].map(country_name).fillna("")
+    workshop_search = workshops.set_index("workshop_id")["search_text"]
+    claims["search_text"] = normalise_text(claims["subject"] + " " + claims["value_as_stated"] + " "
+                                           + claims["claimed_by"] + " " + claims["country_name"]) \
+        + " " + claims["workshop_id"].map(workshop_search).fillna("")
     return tables
 
 

@@ -88,7 +88,8 @@ def stop_server(server: Server) -> None:
 
 def wait_for_app(page: Page) -> None:
     """Wait until Streamlit has finished running the script and drawn the main block."""
-    page.wait_for_selector('[data-testid="stSidebar"]', timeout=PAGE_READY_TIMEOUT_MS)
+    # Attached, not visible: Streamlit collapses the sidebar at phone width.
+    page.wait_for_selector('[data-testid="stSidebar"]', state="attached", timeout=PAGE_READY_TIMEOUT_MS)
     page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=PAGE_READY_TIMEOUT_MS)
     # Widgets are lazy-loaded: until their code arrives Streamlit draws grey skeletons in their place.
     page.wait_for_function(

@@ -118,3 +118,18 @@ def test_filters_never_mutate_the_cached_atlas(mini):
 ])
 def test_filter_slugs_are_safe_file_name_parts(filters, slug):
     assert filters.slug() == slug
+
+
+@pytest.mark.parametrize(("filters", "claims"), [
+    (Filters(), ["CL-001", "CL-002"]),
+    # a figure about one workshop follows that workshop's search match (CL-002 is about EKTU's workshop)
+    (Filters(text="ektu"), ["CL-002"]),
+    # the worldwide count is found by its own words
+    (Filters(text="worldwide"), ["CL-001"]),
+    # status applies to workshop figures only; the worldwide count stays
+    (Filters(statuses=("announced",)), ["CL-001"]),
+    # country keeps that country's figures and worldwide/regional ones
+    (Filters(countries=("KG",)), ["CL-001"]),
+])
+def test_claims_follow_the_filters(mini, filters, claims):
+    assert ids(apply_filters(mini, filters).claims, "claim_id") == claims

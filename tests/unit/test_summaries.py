@@ -48,11 +48,10 @@ def test_statuses_in_use_are_those_present_most_advanced_first(mini):
     (Filters(year_min=2024, year_max=2025), dict(workshops=1, by_status={"operating": 1, "announced": 0},
                                                  countries_with_workshop=1, chinese_partners=2, other_events=1,
                                                  sources_cited=3)),
-    # A search that matches nothing: no workshop, event or institution. Claims are not searched by text
-    # (atlas.filters), so CL-001 and CL-002 still bring in their sources S-003 and S-001.
+    # A search that matches nothing: no workshop, event, institution or claim, hence no source either.
     (Filters(text="no-such-thing"), dict(workshops=0, by_status={"operating": 0, "announced": 0},
                                          countries_with_workshop=0, chinese_partners=0, other_events=0,
-                                         sources_cited=2)),
+                                         sources_cited=0)),
 ])
 def test_headline_counts(mini, filters, expected):
     assert headline(mini, apply_filters(mini, filters)).__dict__ == expected
