@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import heapq
 import html
 import math
 import re
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -19,6 +21,10 @@ ONE_DAY = pd.Timedelta(days=1)
 WORKSHOP_WORDS = re.compile(r"\bLu ?ban Workshop\b", re.IGNORECASE)
 DAYS_PER_MONTH = 365.25 / 12
 SIGNING_MILESTONES = ("mou", "agreement")
+MILESTONE_COLUMNS = ["event_id", "workshop_id", "milestone", "title", "date", "date_precision", "date_start", "date_end",
+                     "year_start", "source_ids"]
+TIMELINE_COLUMNS = ["event_id", "category", "title", "date", "date_precision", "date_start", "date_end",
+                    "country_name", "institution_names"]
 FONT = dict(size=13)
 BAR_COLOUR = "#555555"
 UNOPENED_BAR_COLOUR = "#AAAAAA"
@@ -26,6 +32,7 @@ TODAY_COLOUR = "#777777"
 LABEL_COLOUR = "#444444"
 ROW_PX = 50
 LANE_PX = 22
+MAX_LANES = 14
 # Milestones borrow the colour of the status they lead to, so the strip reads like the status legend.
 MILESTONE_STYLES = {
     "announcement": ("circle", STATUS_COLOURS["announced"]),
@@ -126,11 +133,46 @@ def _today(today: pd.Timestamp | None) -> pd.Timestamp:
     return (today or pd.Timestamp.today()).normalize()
 
 
-def _add_today_line(figure: go.Figure, today: pd.Timestamp) -> None:
-    figure.add_shape(type="line", x0=today, x1=today, y0=0, y1=1, yref="paper",
-                     line=dict(color=TODAY_COLOUR, width=1, dash="dot"))
-    figure.add_annotation(x=today, y=1, yref="paper", text=t("timeline.today"), showarrow=False,
-                          yanchor="top", xanchor="right", font=dict(size=11, color=TODAY_COLOUR))
+def today_marks(today: pd.Timestamp) -> tuple[dict, dict]:
+    """A dotted vertical line at today and its label, as a layout shape and annotation."""
+    line = dict(type="line", x0=today, x1=today, y0=0, y1=1, yref="paper",
+                line=dict(color=TODAY_COLOUR, width=1, dash="dot"))
+    label = dict(x=today, y=1, yref="paper", text=t("timeline.today"), showarrow=False, yanchor="top",
+                 xanchor="right", font=dict(size=11, color=TODAY_COLOUR))
+    return line, label
+
+
+def point_traces(frame: pd.DataFrame, y: str, label: str, group: str, symbol: str, colour: str, size: int,
+                 customdata: list[list], hovertemplate: str) -> list[go.Scatter]:
+    """Markers of one kind: filled where the day is known, hollow (a second trace) where only the month or year
+    is; one scalar style per trace keeps plotly's validation fast."""
+    traces = []
+    exact = frame["exact"].to_numpy()
+    data = np.empty((len(customdata), len(customdata[0]) if customdata else 0), dtype=object)
+    data[:] = customdata
+    for is_day, outline, width in ((True, "#333333", 1), (False, colour, 2.5)):
+        chosen = exact == is_day
+        if not chosen.any():
+            continue
+        traces.append(go.Scatter(
+            x=frame.loc[chosen, "x"].to_numpy(), y=frame.loc[chosen, y].to_numpy(), mode="markers", name=label,
+            legendgroup=group, showlegend=not traces, customdata=data[chosen], hovertemplate=hovertemplate,
+            marker=dict(symbol=symbol if is_day else f"{symbol}-open", size=size, color=colour,
+                        line=dict(color=outline, width=width))))
+    return traces
+
+
+def band_trace(frame: pd.DataFrame, start: str, end: str, y: str, label: str, group: str, colour: str,
+               width: int, opacity: float) -> go.Scatter:
+    """The spans of imprecise dates as thick translucent bands (not hoverable: the marker on top is)."""
+    xs, ys = band_segments(frame[start], frame[end], frame[y])
+    return go.Scatter(x=xs, y=ys, mode="lines", name=f"{label} ({t('timeline.span')})", legendgroup=group,
+                      showlegend=False, hoverinfo="skip", opacity=opacity, line=dict(color=colour, width=width))
+
+
+def hollow_legend_entry(size: int) -> go.Scatter:
+    return go.Scatter(x=[None], y=[None], mode="markers", name=t("timeline.legend_hollow"), hoverinfo="skip",
+                      marker=dict(symbol="circle-open", size=size, color="#555555", line=dict(width=2.5)))
 
 
 def legend_on_top(plot_height_px: float, gap_px: float = 8) -> dict:
@@ -155,6 +197,11 @@ def dated(events: pd.DataFrame) -> pd.DataFrame:
     return events[events["date_start"].notna()]
 
 
+def timeline_columns(events: pd.DataFrame) -> pd.DataFrame:
+    """Dated events with only the columns the timeline draws: copying wide frames dominated the build time."""
+    return events.loc[events["date_start"].notna(), TIMELINE_COLUMNS]
+
+
 def undated_titles(events: pd.DataFrame) -> list[str]:
     """Titles of events with no date, which no timeline can place."""
     return events.loc[events["date_start"].isna(), "title"].tolist()
@@ -163,9 +210,9 @@ def undated_titles(events: pd.DataFrame) -> list[str]:
 # ---------------------------------------------------------------- milestone strip
 
 def workshop_milestones(workshops: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
-    """Dated milestone events of the given workshops, earliest first."""
-    linked = events[events["workshop_id"].isin(set(workshops["workshop_id"])) & events["date_start"].notna()]
-    return linked.sort_values(["date_start", "event_id"])
+    """Dated milestone events of the given workshops, earliest first (only the columns the charts use)."""
+    wanted = events["workshop_id"].isin(set(workshops["workshop_id"])) & events["date_start"].notna()
+    return events.loc[wanted, MILESTONE_COLUMNS].sort_values(["date_start", "event_id"])
 
 
 def _first(milestones: pd.DataFrame, kinds: tuple[str, ...], prefix: str) -> pd.DataFrame:
@@ -182,14 +229,13 @@ def months_range(first_start, first_end, second_start, second_end) -> tuple[int,
     return round(low), round(high)
 
 
-def _duration_text(row: pd.Series, today: pd.Timestamp) -> str:
-    if pd.isna(row["signed_start"]):
+def _duration_text(signed_start, signed_end, opened_start, opened_end, today: pd.Timestamp) -> str:
+    if pd.isna(signed_start):
         return t("timeline.duration_no_signing")
-    if pd.isna(row["opened_start"]):
-        low, high = months_range(row["signed_start"], row["signed_end"], today, today)
+    if pd.isna(opened_start):
+        low, high = months_range(signed_start, signed_end, today, today)
         return t("timeline.duration_not_opened", months=_months_text(low, high))
-    low, high = months_range(row["signed_start"], row["signed_end"], row["opened_start"], row["opened_end"])
-    return _months_text(low, high)
+    return _months_text(*months_range(signed_start, signed_end, opened_start, opened_end))
 
 
 def _months_text(low: int, high: int) -> str:
@@ -207,7 +253,8 @@ def workshop_rows(workshops: pd.DataFrame, events: pd.DataFrame, today: pd.Times
     rows["milestone_count"] = rows["milestone_count"].fillna(0).astype(int)
     rows = rows.reset_index().sort_values(["signed_start", "first_start", "name_en"], na_position="last")
     rows["row"] = range(len(rows))
-    rows["duration"] = [_duration_text(row, today) for _, row in rows.iterrows()] if len(rows) else []
+    rows["duration"] = [_duration_text(*dates, today) for dates in zip(
+        rows["signed_start"], rows["signed_end"], rows["opened_start"], rows["opened_end"])]
     return rows.reset_index(drop=True)
 
 
@@ -239,13 +286,17 @@ def _bar_trace(name: str, rows: pd.DataFrame, end: pd.Series, colour: str, dash:
 
 
 def build_milestone_strip(workshops: pd.DataFrame, events: pd.DataFrame, today: pd.Timestamp | None = None,
-                          year_range: tuple[int, int] | None = None) -> go.Figure:
+                          year_range: tuple[int, int] | None = None, limit: int | None = None) -> go.Figure:
     """One row per workshop: a marker per milestone (symbol by type, hollow over a band when only the month or
-    year is known), a bar from the first signed document to the opening, dotted to today when not opened."""
+    year is known), a bar from the first signed document to the opening, dotted to today when not opened.
+    With `limit`, only the first rows (earliest signed) are drawn; the caller says so."""
     today = _today(today)
     rows = workshop_rows(workshops, events, today)
     if rows.empty:
         return empty_figure(t("timeline.strip_empty"))
+    if limit is not None:
+        rows = rows.head(limit)
+        workshops = workshops[workshops["workshop_id"].isin(set(rows["workshop_id"]))]
     milestones = workshop_milestones(workshops, events).merge(rows[["workshop_id", "row", "name_en"]], on="workshop_id")
     figure = go.Figure()
 
@@ -265,42 +316,35 @@ def build_milestone_strip(workshops: pd.DataFrame, events: pd.DataFrame, today: 
     order += sorted(set(milestones["milestone"]) - set(order))
     for kind in order:
         symbol, colour = MILESTONE_STYLES.get(kind, ("circle", "#999999"))
-        group = milestones[milestones["milestone"] == kind].sort_values("exact", ascending=False, kind="stable")
+        group = milestones[milestones["milestone"] == kind]
         label = t(f"milestone.{kind}") if kind else t("timeline.no_milestone")
-        spans = group[~group["exact"]]
-        if not spans.empty:
-            xs, ys = band_segments(spans["date_start"], spans["date_end"], spans["row"])
-            figure.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=f"{label} ({t('timeline.span')})",
-                                        legendgroup=kind, showlegend=False, hoverinfo="skip", opacity=0.35,
-                                        line=dict(color=colour, width=14)))
+        if not group["exact"].all():
+            figure.add_trace(band_trace(group[~group["exact"]], "date_start", "date_end", "row", label, kind, colour,
+                                        width=14, opacity=0.35))
         customdata = [[event_id, workshop_id, escape(name), escape(label), escape(title),
                        escape(format_with_precision(date, precision))]
                       for event_id, workshop_id, name, title, date, precision in zip(
                           group["event_id"], group["workshop_id"], group["name_en"], group["title"], group["date"],
                           group["date_precision"])]
-        figure.add_trace(go.Scatter(
-            x=group["x"], y=group["row"], mode="markers", name=label, legendgroup=kind, customdata=customdata,
-            marker=dict(symbol=[symbol if is_day else f"{symbol}-open" for is_day in group["exact"]], size=13,
-                        color=colour, line=dict(color=[("#333333" if is_day else colour) for is_day in group["exact"]],
-                                                    width=[1 if is_day else 2.5 for is_day in group["exact"]])),
-            hovertemplate="<b>%{customdata[2]}</b><br>%{customdata[3]}: %{customdata[4]}<br>%{customdata[5]}"
-                          "<extra></extra>"))
-    if (~milestones["exact"]).any():
-        figure.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=t("timeline.legend_hollow"),
-                                    marker=dict(symbol="circle-open", size=13, color="#555555", line=dict(width=2.5)),
-                                    hoverinfo="skip"))
+        figure.add_traces(point_traces(
+            group, "row", label, kind, symbol, colour, 13, customdata,
+            "<b>%{customdata[2]}</b><br>%{customdata[3]}: %{customdata[4]}<br>%{customdata[5]}<extra></extra>"))
+    if not milestones["exact"].all():
+        figure.add_trace(hollow_legend_entry(13))
     # Row labels sit above each row inside the plot, so a phone keeps the full width for the time axis.
+    annotations = []
     for row, name, count in zip(rows["row"], rows["name_en"], rows["milestone_count"]):
         label = f"<b>{escape(workshop_label(name, 70))}</b>"
         if count == 0:
             label += f"  <i>{escape(t('timeline.no_dated_milestone'))}</i>"
-        figure.add_annotation(text=label, x=0, xref="paper", y=row - 0.38, xanchor="left", yanchor="middle",
-                              showarrow=False, font=dict(size=12, color=LABEL_COLOUR))
-    _add_today_line(figure, today)
+        annotations.append(dict(text=label, x=0, xref="paper", y=row - 0.38, xanchor="left", yanchor="middle",
+                                showarrow=False, font=dict(size=12, color=LABEL_COLOUR)))
+    today_line, today_label = today_marks(today)
     plot_height = ROW_PX * len(rows)
     figure.update_layout(
         height=plot_height + 100 + legend_allowance(figure), margin=dict(l=10, r=20, t=30, b=40), font=FONT,
         legend=legend_on_top(plot_height), hovermode="closest", clickmode="event+select",
+        annotations=annotations + [today_label], shapes=[today_line],
         yaxis=dict(tickmode="array", tickvals=rows["row"].tolist(), showticklabels=False,
                    range=[len(rows) - 0.5, -0.75], showgrid=True, zeroline=False, fixedrange=True),
         xaxis=dict(type="date", range=year_window(year_range), showgrid=True, automargin=True))
@@ -309,21 +353,27 @@ def build_milestone_strip(workshops: pd.DataFrame, events: pd.DataFrame, today: 
 
 # ---------------------------------------------------------------- one timeline of everything
 
-def assign_lanes(starts: list, ends: list, gap: pd.Timedelta) -> list[int]:
-    """Greedy interval packing: each item goes to the first lane whose last item ended `gap` before it starts.
-    Items must come sorted by start."""
-    lane_ends: list = []
+def assign_lanes(starts: list, ends: list, gap: pd.Timedelta, max_lanes: int | None = None) -> list[int]:
+    """Greedy interval packing: each item goes to the lowest lane whose last item ended `gap` before it starts.
+    Items must come sorted by start. Beyond `max_lanes` lanes items share lanes (and may overlap) so that a very
+    dense selection keeps a bounded height."""
+    begin = pd.to_datetime(pd.Series(starts, dtype="datetime64[ns]")).to_numpy().astype("int64")
+    finish = pd.to_datetime(pd.Series(ends, dtype="datetime64[ns]")).to_numpy().astype("int64")
+    spacing = pd.Timedelta(gap).value
+    busy: list[tuple[int, int]] = []  # (end, lane) of lanes in use
+    free: list[int] = []               # lanes whose last item is far enough behind
     lanes = []
-    for start, end in zip(starts, ends):
-        for lane, lane_end in enumerate(lane_ends):
-            if start >= lane_end + gap:
-                lane_ends[lane] = end
-                lanes.append(lane)
-                break
+    opened = 0
+    for start, end in zip(begin, finish):
+        while busy and busy[0][0] + spacing <= start:
+            heapq.heappush(free, heapq.heappop(busy)[1])
+        if free:
+            lane = heapq.heappop(free)
         else:
-            lane_ends.append(end)
-            lanes.append(len(lane_ends) - 1)
-    return lanes
+            lane, opened = opened, opened + 1
+        heapq.heappush(busy, (end, lane))
+        lanes.append(lane)
+    return [lane % max_lanes for lane in lanes] if max_lanes else lanes
 
 
 def country_bands(events: pd.DataFrame) -> list[str]:
@@ -335,7 +385,7 @@ def country_bands(events: pd.DataFrame) -> list[str]:
 
 def timeline_layout(events: pd.DataFrame, gap: pd.Timedelta | None = None) -> pd.DataFrame:
     """Dated events with a y position: one band per country, lanes inside a band so markers do not overlap."""
-    frame = dated(events).sort_values(["date_start", "date_end", "event_id"]).copy()
+    frame = timeline_columns(events).sort_values(["date_start", "date_end", "event_id"])
     if frame.empty:
         return frame.assign(lane=pd.Series(dtype=int), y=pd.Series(dtype=float), band=pd.Series(dtype=str))
     if gap is None:
@@ -344,7 +394,7 @@ def timeline_layout(events: pd.DataFrame, gap: pd.Timedelta | None = None) -> pd
         gap = max(pd.Timedelta(days=20), total / 70)
     frame["lane"] = 0
     for name, group in frame.groupby("country_name", sort=False):
-        frame.loc[group.index, "lane"] = assign_lanes(group["date_start"].tolist(), group["date_end"].tolist(), gap)
+        frame.loc[group.index, "lane"] = assign_lanes(group["date_start"], group["date_end"], gap, MAX_LANES)
     offset = 1  # every band starts below a lane of its own that carries its label
     frame["y"] = 0.0
     for band in country_bands(frame):
@@ -355,9 +405,16 @@ def timeline_layout(events: pd.DataFrame, gap: pd.Timedelta | None = None) -> pd
     return frame
 
 
-def build_event_timeline(events: pd.DataFrame, year_range: tuple[int, int] | None = None) -> go.Figure:
-    """Every dated event on one time axis, one band per country (regional last), coloured by category."""
-    frame = timeline_layout(events)
+def most_recent(events: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """The `limit` latest dated events: a timeline too dense to read (and too heavy to send) is cut, never thinned."""
+    return timeline_columns(events).sort_values(["date_start", "event_id"]).tail(limit)
+
+
+def build_event_timeline(events: pd.DataFrame, year_range: tuple[int, int] | None = None,
+                         limit: int | None = None) -> go.Figure:
+    """Every dated event on one time axis, one band per country (regional last), coloured by category.
+    With `limit`, only the most recent events are drawn; the caller says so."""
+    frame = timeline_layout(most_recent(events, limit) if limit is not None else events)
     if frame.empty:
         return empty_figure(t("timeline.everything_empty"))
     figure = go.Figure()
@@ -365,42 +422,36 @@ def build_event_timeline(events: pd.DataFrame, year_range: tuple[int, int] | Non
     frame = frame.assign(exact=exact, x=marker_position(frame["date_start"], frame["date_end"], exact))
     order = [c for c in CATEGORY_COLOURS if c in set(frame["category"])]
     for category in order:
-        group = frame[frame["category"] == category].sort_values("exact", ascending=False, kind="stable")
+        group = frame[frame["category"] == category]
         colour, symbol = CATEGORY_COLOURS[category], CATEGORY_SYMBOLS.get(category, "circle")
         label = t(f"category.{category}")
-        spans = group[~group["exact"]]
-        if not spans.empty:
-            xs, ys = band_segments(spans["date_start"], spans["date_end"], spans["y"])
-            figure.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=f"{label} ({t('timeline.span')})",
-                                        legendgroup=category, showlegend=False, hoverinfo="skip", opacity=0.3,
-                                        line=dict(color=colour, width=8)))
+        if not group["exact"].all():
+            figure.add_trace(band_trace(group[~group["exact"]], "date_start", "date_end", "y", label, category,
+                                        colour, width=8, opacity=0.3))
         customdata = [[event_id, escape(title), escape(format_with_precision(date, precision)), escape(label),
                        escape(shorten("; ".join(names), 160) or "—"), escape(country)]
                       for event_id, title, date, precision, names, country in zip(
                           group["event_id"], group["title"], group["date"], group["date_precision"],
                           group["institution_names"], group["country_name"])]
-        figure.add_trace(go.Scatter(
-            x=group["x"], y=group["y"], mode="markers", name=label, legendgroup=category, customdata=customdata,
-            marker=dict(symbol=[symbol if is_day else f"{symbol}-open" for is_day in group["exact"]], size=11,
-                        color=colour, line=dict(color=[("#333333" if is_day else colour) for is_day in group["exact"]],
-                                                    width=[0.8 if is_day else 2.2 for is_day in group["exact"]])),
-            hovertemplate="<b>%{customdata[1]}</b><br>%{customdata[2]}<br>%{customdata[3]} · %{customdata[5]}"
-                          "<br>%{customdata[4]}<extra></extra>"))
-    if (~frame["exact"]).any():
-        figure.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=t("timeline.legend_hollow"),
-                                    marker=dict(symbol="circle-open", size=11, color="#555555", line=dict(width=2.2)),
-                                    hoverinfo="skip"))
+        figure.add_traces(point_traces(
+            group, "y", label, category, symbol, colour, 11, customdata,
+            "<b>%{customdata[1]}</b><br>%{customdata[2]}<br>%{customdata[3]} · %{customdata[5]}"
+            "<br>%{customdata[4]}<extra></extra>"))
+    if not frame["exact"].all():
+        figure.add_trace(hollow_legend_entry(11))
     top = 0.0
+    annotations, shapes = [], []
     for band in country_bands(frame):
         members = frame[frame["band"] == band]
         low, top = members["y"].min(), members["y"].max()
         name = t("timeline.regional_short") if band == t("region.regional") else band
-        figure.add_annotation(text=f"<b>{escape(name)}</b> ({len(members)})", x=0, xref="paper", y=low - 1,
-                              xanchor="left", yanchor="middle", showarrow=False,
-                              font=dict(size=12, color=LABEL_COLOUR))
+        annotations.append(dict(text=f"<b>{escape(name)}</b> ({len(members)})", x=0, xref="paper", y=low - 1,
+                                xanchor="left", yanchor="middle", showarrow=False,
+                                font=dict(size=12, color=LABEL_COLOUR)))
         if low > 1:
-            figure.add_shape(type="line", xref="paper", x0=0, x1=1, y0=low - 1.5, y1=low - 1.5,
-                             line=dict(color="#CCCCCC", width=1))
+            shapes.append(dict(type="line", xref="paper", x0=0, x1=1, y0=low - 1.5, y1=low - 1.5,
+                               line=dict(color="#CCCCCC", width=1)))
+    figure.update_layout(annotations=annotations, shapes=shapes)
     plot_height = LANE_PX * (top + 2)
     figure.update_layout(
         height=plot_height + 100 + legend_allowance(figure), margin=dict(l=10, r=20, t=30, b=40), font=FONT,
@@ -410,9 +461,10 @@ def build_event_timeline(events: pd.DataFrame, year_range: tuple[int, int] | Non
     return figure
 
 
-def event_timeline_table(events: pd.DataFrame) -> pd.DataFrame:
-    """The timeline of everything as a table, earliest first (undated last)."""
+def event_timeline_table(events: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
+    """The timeline of everything as a table, earliest first (undated last); the first `limit` rows only."""
     frame = events.sort_values(["date_start", "event_id"], na_position="last")
+    frame = frame.head(limit) if limit is not None else frame
     return pd.DataFrame({
         t("timeline.col_date"): [format_with_precision(d, p) for d, p in zip(frame["date"], frame["date_precision"])],
         t("timeline.col_country"): frame["country_name"],
@@ -518,7 +570,7 @@ def build_workshop_growth(growth: pd.DataFrame) -> go.Figure:
 
 def events_per_year(events: pd.DataFrame) -> pd.DataFrame:
     """Dated events counted per category in the year they happened (a year-precision date counts in its year)."""
-    frame = dated(events)
+    frame = events.loc[events["date_start"].notna(), ["year_start", "category"]]
     counts = frame.groupby([frame["year_start"].astype(int).rename("year"), "category"]).size()
     return counts.rename("events").reset_index()
 

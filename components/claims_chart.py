@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from atlas.dates import format_with_precision
 from atlas.i18n import t
 from atlas.load import OPENING_MILESTONES
-from components.charts import (FONT, ONE_DAY, band_segments, empty_figure, escape, is_exact, legend_on_top,
+from components.charts import (FONT, MILESTONE_COLUMNS, band_segments, empty_figure, escape, is_exact, legend_on_top,
                                marker_position, shorten, year_window)
 
 # Metric keys in claims.csv; each becomes its own series because their scopes differ.
@@ -39,8 +40,9 @@ def claimed_counts(claims: pd.DataFrame) -> pd.DataFrame:
 
 def documented_counts(workshops: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Central Asian workshops in the order they first launched or opened, with the running documented count."""
-    linked = events[events["workshop_id"].isin(set(workshops["workshop_id"])) & events["date_start"].notna()
-                    & events["milestone"].isin(DOCUMENTED_MILESTONES)]
+    wanted = (events["workshop_id"].isin(set(workshops["workshop_id"])) & events["date_start"].notna()
+              & events["milestone"].isin(DOCUMENTED_MILESTONES))
+    linked = events.loc[wanted, MILESTONE_COLUMNS]
     first = linked.sort_values(["date_start", "event_id"]).groupby("workshop_id").head(1)
     first = first.merge(workshops[["workshop_id", "name_en", "country_name"]], on="workshop_id")
     first = first.sort_values(["date_start", "date_end", "workshop_id"]).reset_index(drop=True)
@@ -104,30 +106,46 @@ def _claim_traces(claimed: pd.DataFrame) -> list[go.Scatter]:
     return traces
 
 
+def documented_steps(documented: pd.DataFrame, today: pd.Timestamp) -> pd.DataFrame:
+    """Our count over time as two step lines: `upper` counts a workshop from the first day its date could be,
+    `lower` from the last (a known day: both on that day). The band between them is what the dates leave open."""
+    starts = documented["date_start"].sort_values().to_numpy()
+    ends = documented["date_end"].sort_values().to_numpy()
+    xs = pd.Series(sorted(set(starts) | set(ends) | {today.to_datetime64()}))
+    steps = pd.DataFrame({"x": xs, "upper": np.searchsorted(starts, xs, side="right"),
+                          "lower": np.searchsorted(ends, xs, side="right")})
+    # Rise from zero at the first date rather than appear in mid-air.
+    return pd.concat([pd.DataFrame({"x": [xs.iloc[0]], "upper": [0], "lower": [0]}), steps], ignore_index=True)
+
+
 def _documented_traces(documented: pd.DataFrame, today: pd.Timestamp) -> list[go.Scatter]:
     label = t("claims_chart.series_documented")
-    # The count rises across each date's span (a vertical step for a known day): never a fake exact day.
-    xs, ys = [], []
-    for start, end, count in zip(documented["date_start"], documented["date_end"], documented["count"]):
-        xs += [start, end + ONE_DAY]
-        ys += [count - 1, count]
-    xs.append(max(today, xs[-1]))
-    ys.append(ys[-1])
-    exact = is_exact(documented["date_precision"])
-    x = marker_position(documented["date_start"], documented["date_end"], exact)
-    y = documented["count"] - 0.5 * (~exact)
-    customdata = [[escape(name), escape(t(f"milestone.{m}")), escape(format_with_precision(d, p)), n]
-                  for name, m, d, p, n in zip(documented["name_en"], documented["milestone"], documented["date"],
-                                              documented["date_precision"], documented["count"])]
+    steps = documented_steps(documented, today)
+    # One hover point per distinct date (several workshops can share one), so the payload grows with dates only.
+    groups = documented.groupby(["date_start", "date_end", "date", "date_precision"], sort=True).agg(
+        names=("name_en", list), milestones=("milestone", list)).reset_index()
+    exact = is_exact(groups["date_precision"])
+    x = marker_position(groups["date_start"], groups["date_end"], exact)
+    starts = documented["date_start"].sort_values().to_numpy()
+    ends = documented["date_end"].sort_values().to_numpy()
+    y = (np.searchsorted(starts, x.to_numpy(), side="right") + np.searchsorted(ends, x.to_numpy(), side="right")) / 2
+    customdata = [[escape(shorten("; ".join(f"{name} ({t(f'milestone.{m}')})" for name, m in zip(names, kinds)), 200)),
+                   escape(format_with_precision(d, p)), len(names)]
+                  for names, kinds, d, p in zip(groups["names"], groups["milestones"], groups["date"],
+                                                groups["date_precision"])]
     return [
-        go.Scatter(x=xs, y=ys, mode="lines", name=label, legendgroup="documented", hoverinfo="skip",
-                   line=dict(color=DOCUMENTED_COLOUR, width=3)),
+        go.Scatter(x=steps["x"], y=steps["lower"], mode="lines", name=label, legendgroup="documented",
+                   hoverinfo="skip", line=dict(color=DOCUMENTED_COLOUR, width=3, shape="hv")),
+        go.Scatter(x=steps["x"], y=steps["upper"], mode="lines", name=t("claims_chart.series_documented_band"),
+                   legendgroup="documented", showlegend=False, hoverinfo="skip", fill="tonexty",
+                   fillcolor="rgba(0, 114, 178, 0.15)", line=dict(color=DOCUMENTED_COLOUR, width=1, dash="dot",
+                                                                  shape="hv")),
         go.Scatter(x=x, y=y, mode="markers", name=label, legendgroup="documented", showlegend=False,
                    customdata=customdata,
                    marker=dict(size=10, color=DOCUMENTED_COLOUR, symbol=["circle" if d else "circle-open" for d in exact],
                                line=dict(color=DOCUMENTED_COLOUR, width=2)),
-                   hovertemplate="<b>%{customdata[3]}</b> · " + escape(label) + "<br>%{customdata[0]}<br>"
-                                 "%{customdata[1]}: %{customdata[2]}<extra></extra>"),
+                   hovertemplate="<b>+%{customdata[2]}</b> · " + escape(label) + "<br>%{customdata[0]}<br>"
+                                 "%{customdata[1]}<extra></extra>"),
     ]
 
 
@@ -149,8 +167,8 @@ def build_claims_vs_records(claims: pd.DataFrame, workshops: pd.DataFrame, event
         for trace in _documented_traces(documented, today):
             figure.add_trace(trace)
     if not documented.empty:
-        figure.add_annotation(text=escape(t("claims_chart.documented_end", count=int(documented["count"].max()))),
-                              x=today, y=int(documented["count"].max()), xanchor="right", yanchor="bottom",
+        figure.add_annotation(text=escape(t("claims_chart.documented_end", count=len(documented))),
+                              x=today, y=len(documented), xanchor="right", yanchor="bottom",
                               showarrow=False, font=dict(size=12, color=DOCUMENTED_COLOUR))
     if claimed.empty:
         figure.add_annotation(text=escape(t("claims_chart.no_claims")), x=0.02, y=0.98, xref="paper", yref="paper",

@@ -15,6 +15,9 @@ from components.layout import page_setup
 from components.text import md_escape
 
 MAX_TABLE_ROWS = 500
+# Beyond these a chart is unreadable and heavy to send; the page says what was left out.
+MAX_STRIP_ROWS = 60
+MAX_TIMELINE_POINTS = 1500
 MAX_UNDATED_TITLES = 8
 DETAIL_KEY = "timeline_detail"
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
@@ -28,10 +31,12 @@ year_range = ((filters.year_min or low_year, filters.year_max or high_year) if f
 unbounded = apply_filters(atlas, filters.without("year_min").without("year_max")) if year_range else selection
 
 
-def show_table(frame: pd.DataFrame, label: str) -> None:
+def show_table(frame: pd.DataFrame, label: str, total: int | None = None) -> None:
+    """A table equivalent in an expander, at most MAX_TABLE_ROWS rows, saying so when there are more."""
+    total = len(frame) if total is None else total
     with st.expander(label):
-        if len(frame) > MAX_TABLE_ROWS:
-            st.caption(t("timeline.table_rows", shown=MAX_TABLE_ROWS, total=len(frame)))
+        if total > MAX_TABLE_ROWS:
+            st.caption(t("timeline.table_rows", shown=MAX_TABLE_ROWS, total=total))
         st.dataframe(frame.head(MAX_TABLE_ROWS), hide_index=True, width="stretch")
 
 
@@ -70,18 +75,23 @@ if selection.workshops.empty:
 else:
     if year_range:
         st.caption(t("timeline.strip_year_note", low=year_range[0], high=year_range[1]))
-    clickable_chart(charts.build_milestone_strip(selection.workshops, atlas.events, year_range=year_range),
-                    "timeline_strip", "workshop", 1)
+    if len(selection.workshops) > MAX_STRIP_ROWS:
+        st.caption(t("timeline.strip_capped", shown=MAX_STRIP_ROWS, total=len(selection.workshops)))
+    clickable_chart(charts.build_milestone_strip(selection.workshops, atlas.events, year_range=year_range,
+                                                 limit=MAX_STRIP_ROWS), "timeline_strip", "workshop", 1)
     show_table(charts.milestone_strip_table(charts.workshop_rows(selection.workshops, atlas.events)),
                t("timeline.strip_table"))
 
 st.subheader(t("timeline.everything_header"))
 st.caption(t("timeline.everything_caption"))
-if charts.dated(selection.events).empty:
+dated_count = len(charts.dated(selection.events))
+if dated_count == 0:
     st.info(t("timeline.everything_empty_sentence", active=active), icon=":material/filter_alt_off:")
 else:
-    clickable_chart(charts.build_event_timeline(selection.events, year_range=year_range), "timeline_everything",
-                    "event", 0)
+    if dated_count > MAX_TIMELINE_POINTS:
+        st.caption(t("timeline.everything_capped", shown=MAX_TIMELINE_POINTS, total=dated_count))
+    clickable_chart(charts.build_event_timeline(selection.events, year_range=year_range, limit=MAX_TIMELINE_POINTS),
+                    "timeline_everything", "event", 0)
 undated = charts.undated_titles(selection.events)
 if undated:
     titles = "; ".join(md_escape(title) for title in undated[:MAX_UNDATED_TITLES])
@@ -89,7 +99,8 @@ if undated:
         titles += "; " + t("timeline.undated_more", count=len(undated) - MAX_UNDATED_TITLES)
     st.caption(t("timeline.undated", count=len(undated), titles=titles))
 if not selection.events.empty:
-    show_table(charts.event_timeline_table(selection.events), t("timeline.everything_table"))
+    show_table(charts.event_timeline_table(selection.events, limit=MAX_TABLE_ROWS), t("timeline.everything_table"),
+               total=len(selection.events))
 
 st.subheader(t("timeline.growth_header"))
 st.caption(t("timeline.growth_caption"))

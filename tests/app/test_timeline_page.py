@@ -83,8 +83,8 @@ def test_empty_selection_is_explained_in_sentences(open_page, mini_dir):
     assert "No Luban Workshop matches the current filters (“nothing-matches-this”)" in text
     assert "No dated event matches the current filters (“nothing-matches-this”), so the timeline is empty." in text
     assert "No Luban Workshop with a dated milestone matches the current filters" in text
-    # The official worldwide count is not a record the search applies to, so that chart still draws.
-    assert len(app.get("plotly_chart")) == 1
+    assert "Neither an official worldwide count nor a launched Central Asian workshop matches" in text
+    assert app.get("plotly_chart") == []
 
 
 def test_a_clicked_point_opens_the_shared_detail_panel(open_page, mini_dir):

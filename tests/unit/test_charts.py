@@ -60,8 +60,8 @@ def test_one_marker_trace_per_milestone_type(mini):
     mou = trace(figure, "Memorandum (MoU)")
     trial = trace(figure, "Trial operation")
     opening = trace(figure, "Opening")
-    assert (xs(mou), list(mou.y), mou.marker.symbol) == ([pd.Timestamp("2023-03-02")], [0], ("diamond",))
-    assert (xs(trial), list(trial.y), trial.marker.symbol) == ([pd.Timestamp("2023-12-09")], [0], ("triangle-right",))
+    assert (xs(mou), list(mou.y), mou.marker.symbol) == ([pd.Timestamp("2023-03-02")], [0], "diamond")
+    assert (xs(trial), list(trial.y), trial.marker.symbol) == ([pd.Timestamp("2023-12-09")], [0], "triangle-right")
     assert list(opening.y) == [1]
     # The clicked point carries the event and the workshop, and the hover states the date with its precision.
     assert list(mou.customdata[0][:2]) == ["EV-001", "LW-KZ-01"]
@@ -82,7 +82,7 @@ def test_dates_are_drawn_with_their_precision(mini, date, precision, band, marke
     figure = charts.build_milestone_strip(mini.workshops, events, TODAY)
     opening = trace(figure, "Opening")
     assert xs(opening) == [pd.Timestamp(marker_x)]
-    assert opening.marker.symbol == (symbol,)
+    assert opening.marker.symbol == symbol
     assert opening.customdata[0][5] == hover
     bands = [t for t in figure.data if t.name == "Opening (span)"]
     if band is None:
@@ -93,6 +93,16 @@ def test_dates_are_drawn_with_their_precision(mini, date, precision, band, marke
     if precision == "year":
         every_x = [x for t in figure.data if t.mode == "markers" for x in xs(t)]
         assert pd.Timestamp("2024-01-01") not in every_x
+
+
+def test_a_type_with_known_and_partial_dates_gets_filled_and_hollow_markers_one_legend_entry(mini):
+    # The MoU becomes month-precision and the trial operation becomes an MoU on a known day: two MoU markers.
+    events = redate(redate(mini.events, "EV-001", "2023-03", "month"), "EV-002", "2023-12-09", "day", milestone="mou")
+    figure = charts.build_milestone_strip(mini.workshops, events, TODAY)
+    filled, hollow = [t for t in figure.data if t.name == "Memorandum (MoU)" and t.mode == "markers"]
+    assert (filled.marker.symbol, xs(filled), filled.showlegend) == ("diamond", [pd.Timestamp("2023-12-09")], True)
+    assert (hollow.marker.symbol, xs(hollow), hollow.showlegend) == (
+        "diamond-open", [pd.Timestamp("2023-03-16 12:00")], False)
 
 
 def test_opened_workshop_gets_a_solid_bar_and_unopened_a_dotted_bar_to_today(mini):
@@ -172,7 +182,7 @@ def test_timeline_colours_and_hover(mini):
     figure = charts.build_event_timeline(mini.events)
     confucius = trace(figure, "Confucius Institute")
     assert confucius.marker.color == "#CC79A7"
-    assert confucius.marker.symbol == ("circle-open",)  # year precision
+    assert confucius.marker.symbol == "circle-open"  # year precision
     assert list(confucius.customdata[0][1:]) == ["Confucius Institute at KazNU", "2009 (year precision)",
                                                  "Confucius Institute", "Al-Farabi Kazakh National University",
                                                  "Kazakhstan"]

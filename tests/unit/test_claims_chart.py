@@ -15,6 +15,7 @@ TODAY = pd.Timestamp("2026-06-15")
 WORLDWIDE = "Worldwide total, as claimed in official and media reports"
 TIANJIN = "Built by Tianjin colleges worldwide, as claimed"
 DOCUMENTED = "Central Asia, launched or opened — documented in this atlas"
+BAND = "Central Asia, documented: range left open by month- or year-only dates"
 
 
 @pytest.fixture(scope="module")
@@ -58,18 +59,35 @@ def test_claim_point_shows_value_claimant_and_date_with_precision(mini):
     assert "Red Star News" in points.text[0]
 
 
-def test_documented_count_rises_across_each_opening_date_span(mini):
+def test_documented_count_steps_up_on_known_days_and_leaves_a_band_for_month_dates(mini):
     figure = claims_chart.build_claims_vs_records(mini.claims, mini.workshops, mini.events, today=TODAY)
-    line, markers = traces(figure, DOCUMENTED)
-    # KZ-01 trial operation on 9 Dec 2023 (a one-day step), KG-01 opening in October 2024 (a ramp over the month),
-    # then flat to today. KZ-04 never opened and is not counted.
-    assert stamps(line.x) == [pd.Timestamp("2023-12-09"), pd.Timestamp("2023-12-10"), pd.Timestamp("2024-10-01"),
-                              pd.Timestamp("2024-11-01"), TODAY]
-    assert list(line.y) == [0, 1, 1, 2, 2]
+    lower, markers = traces(figure, DOCUMENTED)
+    (upper,) = traces(figure, BAND)
+    # KZ-01 trial operation on 9 Dec 2023: both lines step there. KG-01 opened in October 2024: possibly from
+    # 1 October (upper), certainly by 31 October (lower). Flat to today. KZ-04 never opened: not counted.
+    assert stamps(lower.x) == [pd.Timestamp(d) for d in
+                               ("2023-12-09", "2023-12-09", "2024-10-01", "2024-10-31", TODAY)]
+    assert list(lower.y) == [0, 1, 1, 2, 2]
+    assert list(upper.y) == [0, 1, 2, 2, 2]
+    assert upper.fill == "tonexty" and lower.line.shape == upper.line.shape == "hv"
+    assert stamps(markers.x) == [pd.Timestamp("2023-12-09"), pd.Timestamp("2024-10-16 12:00")]
+    assert list(markers.y) == [1, 1.5]  # a month-precision opening sits inside its band
     assert markers.marker.symbol == ("circle", "circle-open")
-    assert [row[0] for row in markers.customdata] == ["Kazakhstan Luban Workshop (EKTU)",
-                                                      "Kyrgyzstan Luban Workshop (KSTU)"]
+    assert [row[0] for row in markers.customdata] == ["Kazakhstan Luban Workshop (EKTU) (Trial operation)",
+                                                      "Kyrgyzstan Luban Workshop (KSTU) (Opening)"]
     assert figure.layout.annotations[0].text == "2 in Central Asia, documented"
+
+
+def test_overlapping_date_spans_never_run_backwards(mini):
+    # A year-precision opening (all of 2024) and a known day inside it (5 March 2024).
+    events = mini.events.copy()
+    events.loc[events["event_id"] == "EV-003", ["date", "date_precision"]] = ["2024", "year"]
+    events.loc[events["event_id"] == "EV-002", ["date", "date_precision"]] = ["2024-03-05", "day"]
+    events["date_start"], events["date_end"] = spans(events["date"])
+    steps = claims_chart.documented_steps(claims_chart.documented_counts(mini.workshops, events), TODAY)
+    assert steps["x"].is_monotonic_increasing
+    assert (steps["lower"] <= steps["upper"]).all()
+    assert steps.set_index("x").loc[pd.Timestamp("2024-03-05"), ["lower", "upper"]].tolist() == [1, 2]
 
 
 def test_tianjin_series_is_separate_and_lower_bounds_point_up(mini):
@@ -91,7 +109,8 @@ def test_tianjin_series_is_separate_and_lower_bounds_point_up(mini):
 def test_missing_claims_still_draw_our_count_and_say_so(mini):
     no_claims = mini.claims[mini.claims["metric"] != "luban_workshops_worldwide"]
     figure = claims_chart.build_claims_vs_records(no_claims, mini.workshops, mini.events, today=TODAY)
-    assert [t.name for t in figure.data] == [DOCUMENTED, DOCUMENTED]
+    assert [t.name for t in figure.data] == [
+        DOCUMENTED, BAND, DOCUMENTED]
     assert "No official worldwide count in this selection." in [a.text for a in figure.layout.annotations]
 
 
