@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 import html
 import math
-from dataclasses import dataclass, replace
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 import pandas as pd
 import pydeck as pdk
@@ -26,13 +26,18 @@ MIN_ZOOM, MAX_ZOOM, MAX_FIT_ZOOM = 1.5, 12.0, 7.0
 # deck.gl's Web Mercator world is 512 px wide at zoom 0.
 WORLD_PX = 512
 MAX_TABLE_ROWS = 300
-SUMMARY_CHARS = 220
+# Beyond this a layer is a smear at any zoom and each marker adds about 1 KB to the page; the caption says
+# how many were left out.
+MAX_MARKERS_PER_LAYER = 1000
+SUMMARY_CHARS = 140
+MAX_NAMES_IN_TOOLTIP = 4
 
 KIND_ORDER = ("workshop", "partner", "site")
 RECORD_KIND = {"workshop": "workshop", "site": "event", "partner": "institution", "arc": "workshop"}
 SHAPES = {"workshop": "circle", "site": "diamond", "partner": "square"}
 ICON_SIZE_PX = {"workshop": 24, "site": 18, "partner": 14}
 PARTNER_COLOUR = "#4D4D4D"
+ICON_CELL, ATLAS_COLUMNS = 64, 8
 OUTLINE_COLOUR = "#1F2933"
 # Markers that share a place sit on a sunflower spiral around it, this many pixels apart: screen-space offsets
 # keep every marker reachable at every zoom and never move a point when the visitor zooms in.
@@ -60,19 +65,48 @@ def _shape(shape: str, scale: float, fill: str) -> str:
                                     left=f"{32 - half:.1f}", right=f"{32 + half:.1f}", size=f"{2 * half:.1f}")
 
 
-@lru_cache(maxsize=128)
-def marker_icon(shape: str, colour: str, hollow: bool) -> dict:
-    """An IconLayer icon: solid = campus location, coloured ring with a white centre = city-level location.
+def icon_id(shape: str, colour: str, hollow: bool) -> str:
+    return f"{shape}-{colour}-{'city' if hollow else 'campus'}"
+
+
+def _icon_svg(shape: str, colour: str, hollow: bool) -> str:
+    """Solid = campus location; coloured ring with a white centre = city-level location.
 
     The dark edge keeps pale colours (announced grey, yellow) visible on the light background.
     """
     layers = [_shape(shape, 1.0, OUTLINE_COLOUR), _shape(shape, 0.86, colour)]
     if hollow:
         layers.append(_shape(shape, 0.46, "#FFFFFF"))
-    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64">{"".join(layers)}</svg>'
-    url = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
-    return {"id": f"{shape}-{colour}-{'city' if hollow else 'campus'}", "url": url, "width": 64, "height": 64,
-            "anchorY": 32, "mask": False}
+    return "".join(layers)
+
+
+def _svg_url(body: str, width: int, height: int) -> str:
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">{body}</svg>'
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+@lru_cache(maxsize=128)
+def marker_icon(shape: str, colour: str, hollow: bool) -> dict:
+    """One marker symbol as its own image (for the legend, which must match the map)."""
+    return {"id": icon_id(shape, colour, hollow), "url": _svg_url(_icon_svg(shape, colour, hollow), ICON_CELL, ICON_CELL)}
+
+
+def icon_atlas(icon_ids: list[str]) -> tuple[str, dict]:
+    """All symbols a layer needs packed into one image, and where each sits.
+
+    Markers then carry a short id instead of their own image: a layer of 1,500 markers stays ~40 KB, not ~700 KB.
+    """
+    unique = sorted(set(icon_ids))
+    columns = max(1, min(len(unique), ATLAS_COLUMNS))
+    rows = max(1, math.ceil(len(unique) / columns))
+    parts, mapping = [], {}
+    for index, name in enumerate(unique):
+        shape, colour, precision = name.split("-")
+        x, y = (index % columns) * ICON_CELL, (index // columns) * ICON_CELL
+        parts.append(f'<g transform="translate({x} {y})">{_icon_svg(shape, colour, precision == "city")}</g>')
+        mapping[name] = {"x": x, "y": y, "width": ICON_CELL, "height": ICON_CELL, "anchorY": ICON_CELL // 2,
+                         "mask": False}
+    return _svg_url("".join(parts), columns * ICON_CELL, rows * ICON_CELL), mapping
 
 
 # --- markers ---------------------------------------------------------------------------------------------------
@@ -86,38 +120,48 @@ def _lines(*lines: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _key_dates(workshop_id: str, events: pd.DataFrame) -> list[str]:
-    """'Memorandum (MoU): 2 March 2023 (day precision)' for the first event of each key milestone."""
-    own = events[(events["workshop_id"] == workshop_id) & events["milestone"].isin(KEY_MILESTONES)
-                 & (events["date"] != "")]
-    own = own.sort_values("date_start").drop_duplicates("milestone")
+def key_dates(workshop_ids: pd.Series, events: pd.DataFrame) -> dict[str, list[str]]:
+    """workshop id -> ['Memorandum (MoU): 2 March 2023 (day precision)', ...]: the first dated event of each
+    key milestone, in life-cycle order (one pass over the events, however many workshops)."""
     order = {m: i for i, m in enumerate(KEY_MILESTONES)}
-    own = own.assign(order=own["milestone"].map(order)).sort_values(["order", "date_start"])
-    return [f"{t('milestone.' + m)}: {format_with_precision(d, p)}"
-            for m, d, p in zip(own["milestone"], own["date"], own["date_precision"])]
+    own = events[events["workshop_id"].isin(set(workshop_ids)) & events["milestone"].isin(KEY_MILESTONES)
+                 & (events["date"] != "")]
+    own = own.sort_values("date_start").drop_duplicates(["workshop_id", "milestone"])
+    own = own.assign(order=own["milestone"].map(order)).sort_values(["workshop_id", "order"])
+    lines = [f"{t('milestone.' + m)}: {format_with_precision(d, p)}"
+             for m, d, p in zip(own["milestone"], own["date"], own["date_precision"])]
+    return pd.Series(lines, index=own["workshop_id"].to_numpy(), dtype=object).groupby(level=0).agg(list).to_dict() \
+        if lines else {}
 
 
 def workshop_markers(workshops: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """One marker per workshop, coloured by status; tooltip text is plain (the chart escapes it)."""
     rows = []
+    dates_of = key_dates(workshops["workshop_id"], events)
     for w in workshops.sort_values("workshop_id").itertuples(index=False):
         status = t(f"status.{w.status}")
-        key_dates = _key_dates(w.workshop_id, events)
+        dates = dates_of.get(w.workshop_id, [])
         rows.append({
             "kind": "workshop", "record_kind": "workshop", "record_id": w.workshop_id, "name": w.name_en,
             "country": w.country, "country_name": w.country_name, "place": w.city, "precision": w.coord_precision,
             "lon": float(w.lon), "lat": float(w.lat), "colour": STATUS_COLOURS[w.status], "style_key": w.status,
             # The table shows the most advanced milestone reached, named, with its precision.
-            "date_label": key_dates[-1] if key_dates else "",
+            "date_label": dates[-1] if dates else "",
             "tt_title": w.name_en,
             "tt_kind": t("map.tt.workshop_kind", status=status, as_of=format_partial(w.status_as_of)),
             "tt_body": _lines(
                 t("map.tt.host", host=w.host_name or t("detail.not_named")),
-                t("map.tt.partners", partners="; ".join(w.partner_names) or t("detail.not_named")),
+                t("map.tt.partners", partners=_some(list(w.partner_names)) or t("detail.not_named")),
                 _place_label(w.city, w.country_name, w.coord_precision),
-                *key_dates),
+                *dates),
         })
     return pd.DataFrame(rows, columns=MARKER_COLUMNS)
+
+
+def _some(names: list[str], limit: int = MAX_NAMES_IN_TOOLTIP) -> str:
+    """'A; B; C; D and 7 more': a tooltip lists a few names, the detail panel has them all."""
+    shown = "; ".join(names[:limit])
+    return shown if len(names) <= limit else t("map.tt.and_more", names=shown, more=len(names) - limit)
 
 
 def _shorten(text: str, limit: int = SUMMARY_CHARS) -> str:
@@ -146,7 +190,7 @@ def site_markers(events: pd.DataFrame, country_names: dict[str, str]) -> pd.Data
             "tt_kind": t("map.tt.site_kind", category=t(f"category.{e.category}"), date=when),
             "tt_body": _lines(
                 _place_label(e.place, place_country, e.coord_precision),
-                t("map.tt.institutions", names="; ".join(e.institution_names)) if e.institution_names else "",
+                t("map.tt.institutions", names=_some(list(e.institution_names))) if e.institution_names else "",
                 participants,
                 _shorten(e.summary)),
         })
@@ -180,7 +224,7 @@ def partner_markers(workshops: pd.DataFrame, institutions: pd.DataFrame) -> pd.D
             "colour": PARTNER_COLOUR, "style_key": "partner", "date_label": "",
             "tt_title": p["partner_name"], "tt_kind": kind,
             "tt_body": _lines(_place_label(p["city"], p["country_name"], p["coord_precision"]),
-                              t("map.tt.partner_of", names="; ".join(group["workshop_name"]))),
+                              t("map.tt.partner_of", names=_some(list(group["workshop_name"])))),
         })
     return pd.DataFrame(rows, columns=MARKER_COLUMNS)
 
@@ -231,17 +275,23 @@ def spread_offsets(markers: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class MapData:
-    """What the map draws for one selection; sites and partner links can be switched off."""
+    """What the map draws for one selection; sites and partner links can be switched off.
+
+    Marker frames hold at most MAX_MARKERS_PER_LAYER rows each (first by id); the totals count every match.
+    """
 
     workshops: pd.DataFrame
     sites: pd.DataFrame
     partners: pd.DataFrame
     arcs: pd.DataFrame
+    workshop_total: int = 0
+    workshop_countries: int = 0
+    site_total: int = 0
     unplaced_events: int = 0
     show_sites: bool = True
     show_arcs: bool = True
 
-    @property
+    @cached_property
     def markers(self) -> pd.DataFrame:
         """Every visible marker, with pixel offsets for those that share a place."""
         frames = [self.workshops]
@@ -261,19 +311,23 @@ class MapData:
     def is_empty(self) -> bool:
         return self.markers.empty
 
-    def with_layers(self, show_sites: bool, show_arcs: bool) -> "MapData":
-        return replace(self, show_sites=show_sites, show_arcs=show_arcs)
 
-
-def build_map_data(selection: Selection, atlas: Atlas, show_sites: bool = True, show_arcs: bool = True) -> MapData:
+def build_map_data(selection: Selection, atlas: Atlas, show_sites: bool = True, show_arcs: bool = True,
+                   limit: int = MAX_MARKERS_PER_LAYER) -> MapData:
     """Markers and arcs for the filtered selection (workshop key dates come from all of its milestones)."""
     country_names = dict(zip(atlas.countries["iso2"], atlas.countries["name_en"]))
     events = selection.events
+    placed = events[placed_events(events)]
+    # Tooltips are built only for what is drawn, so a huge selection costs no more than the cap.
+    workshops = selection.workshops.sort_values("workshop_id").head(limit)
     return MapData(
-        workshops=workshop_markers(selection.workshops, atlas.events),
-        sites=site_markers(events, country_names),
-        partners=partner_markers(selection.workshops, atlas.institutions),
-        arcs=partner_arcs(selection.workshops, atlas.institutions),
+        workshops=workshop_markers(workshops, atlas.events),
+        sites=site_markers(placed.sort_values("event_id").head(limit), country_names),
+        partners=partner_markers(workshops, atlas.institutions).head(limit),
+        arcs=partner_arcs(workshops, atlas.institutions).head(limit),
+        workshop_total=len(selection.workshops),
+        workshop_countries=selection.workshops["country"].nunique(),
+        site_total=len(placed),
         unplaced_events=int(((events["workshop_id"] == "") & ~placed_events(events)).sum()),
         show_sites=show_sites, show_arcs=show_arcs)
 
@@ -381,7 +435,7 @@ def _marker_records(markers: pd.DataFrame) -> list[dict]:
     for m in markers.itertuples(index=False):
         records.append({
             "record_kind": m.record_kind, "record_id": m.record_id, "lon": m.lon, "lat": m.lat,
-            "icon": marker_icon(SHAPES[m.kind], m.colour, m.precision != "campus"),
+            "icon": icon_id(SHAPES[m.kind], m.colour, m.precision != "campus"),
             "size": ICON_SIZE_PX[m.kind], "pixel_offset": [m.offset_x, m.offset_y],
             "tt_title": deck_safe(m.tt_title), "tt_kind": deck_safe(m.tt_kind), "tt_body": deck_safe(m.tt_body)})
     return records
@@ -396,9 +450,12 @@ def _arc_records(arcs: pd.DataFrame) -> list[dict]:
 
 
 def _icon_layer(layer_id: str, records: list[dict]) -> pdk.Layer:
-    return pdk.Layer("IconLayer", id=layer_id, data=records, get_icon="icon", get_position=["lon", "lat"],
-                     get_size="size", size_units="'pixels'", get_pixel_offset="pixel_offset",
-                     pickable=True, auto_highlight=True, highlight_color=[0, 0, 0, 60])
+    atlas_url, mapping = icon_atlas([record["icon"] for record in records])
+    # Quoted, so pydeck passes the image address as a value rather than an expression.
+    return pdk.Layer("IconLayer", id=layer_id, data=records, icon_atlas=f"'{atlas_url}'", icon_mapping=mapping,
+                     get_icon="icon", get_position=["lon", "lat"], get_size="size", size_units="'pixels'",
+                     get_pixel_offset="pixel_offset", pickable=True, auto_highlight=True,
+                     highlight_color=[0, 0, 0, 60])
 
 
 def tooltip_spec() -> dict:
@@ -502,9 +559,9 @@ def summary(map_data: MapData) -> dict[str, int]:
     partners = map_data.partners
     china = partners[partners["country"] == "CN"]
     return {
-        "workshops": len(map_data.workshops),
-        "workshop_countries": map_data.workshops["country"].nunique(),
-        "sites": len(map_data.sites) if map_data.show_sites else 0,
+        "workshops": map_data.workshop_total,
+        "workshop_countries": map_data.workshop_countries,
+        "sites": map_data.site_total if map_data.show_sites else 0,
         "partner_cities_cn": china["place"].replace("", pd.NA).dropna().nunique() if map_data.show_arcs else 0,
         "arcs": len(map_data.visible_arcs),
         "unplaced_events": map_data.unplaced_events,
@@ -522,6 +579,10 @@ def caption_text(map_data: MapData) -> str:
                     else t("map.caption.arcs_hidden")) + "."
     if counts["unplaced_events"]:
         text += " " + _count("unplaced", counts["unplaced_events"])
+    for drawn, total, what in ((len(map_data.workshops), map_data.workshop_total, "workshops"),
+                               (len(map_data.sites), map_data.site_total if map_data.show_sites else 0, "sites")):
+        if drawn < total:
+            text += " " + t(f"map.caption.capped_{what}", shown=f"{drawn:,}", total=f"{total:,}")
     return text
 
 

@@ -39,8 +39,16 @@ def layer(spec: dict, layer_id: str) -> dict:
     return found
 
 
-def svg_of(icon: dict) -> str:
-    return base64.b64decode(icon["url"].split(",", 1)[1]).decode()
+def svg_of(url: str) -> str:
+    return base64.b64decode(url.split(",", 1)[1]).decode()
+
+
+def icon_svg(spec_layer: dict, icon: str) -> str:
+    """The part of the layer's icon atlas that the mapping assigns to `icon`."""
+    cell = spec_layer["iconMapping"][icon]
+    atlas = svg_of(spec_layer["iconAtlas"])
+    (group,) = [g for g in atlas.split("<g ")[1:] if g.startswith(f'transform="translate({cell["x"]} {cell["y"]})"')]
+    return group
 
 
 # --- layers -------------------------------------------------------------------------------------------------------
@@ -88,20 +96,33 @@ def test_outlines_emphasise_the_focus_countries(mini):
     ("LW-KZ-04", "announced"),   # announced grey must still be visible: dark edge checked below
 ])
 def test_workshops_are_coloured_by_status(mini, workshop_id, status):
-    records = layer(deck_spec(mini, map_data(mini)), "workshops")["data"]
-    (record,) = [r for r in records if r["record_id"] == workshop_id]
-    svg = svg_of(record["icon"])
+    workshops = layer(deck_spec(mini, map_data(mini)), "workshops")
+    (record,) = [r for r in workshops["data"] if r["record_id"] == workshop_id]
+    assert record["icon"] == f"circle-{STATUS_COLOURS[status]}-city"
+    svg = icon_svg(workshops, record["icon"])
     assert f'fill="{STATUS_COLOURS[status]}"' in svg
     assert f'fill="{maps.OUTLINE_COLOUR}"' in svg
-    assert record["icon"]["id"] == f"circle-{STATUS_COLOURS[status]}-city"
+    assert "<circle" in svg
 
 
 def test_sites_are_diamonds_coloured_by_category(mini):
-    records = layer(deck_spec(mini, map_data(mini)), "sites")["data"]
-    by_id = {r["record_id"]: r for r in records}
+    sites = layer(deck_spec(mini, map_data(mini)), "sites")
+    by_id = {r["record_id"]: r for r in sites["data"]}
     assert set(by_id) == {"EV-004", "EV-005", "EV-006"}   # EV-001..003 are workshop milestones, not sites
-    assert by_id["EV-004"]["icon"]["id"] == f"diamond-{CATEGORY_COLOURS['confucius_institute']}-city"
-    assert "<path" in svg_of(by_id["EV-004"]["icon"])
+    assert by_id["EV-004"]["icon"] == f"diamond-{CATEGORY_COLOURS['confucius_institute']}-city"
+    assert "<path" in icon_svg(sites, by_id["EV-004"]["icon"])
+
+
+def test_icon_atlas_packs_each_symbol_once():
+    ids = ["circle-#009E73-city", "circle-#009E73-city", "diamond-#CC79A7-campus"] + [
+        f"square-#{i:06X}-city" for i in range(9)]
+    url, mapping = maps.icon_atlas(ids)
+    assert len(mapping) == 11
+    cells = {(cell["x"], cell["y"]) for cell in mapping.values()}
+    assert len(cells) == 11                                   # no two symbols share a cell
+    svg = svg_of(url)
+    assert 'width="512" height="128"' in svg                  # 8 columns of 64 px, 2 rows
+    assert svg.count("<g ") == 11
 
 
 @pytest.mark.parametrize(("precision", "hollow"), [
@@ -112,10 +133,10 @@ def test_location_precision_changes_the_marker(tmp_path, precision, hollow):
     directory = build_dataset(tmp_path / "data")
     edit_cell(directory, "workshops", "LW-KZ-01", "coord_precision", precision)
     atlas = load_atlas(directory)
-    records = layer(deck_spec(atlas, map_data(atlas)), "workshops")["data"]
-    (record,) = [r for r in records if r["record_id"] == "LW-KZ-01"]
-    assert ('fill="#FFFFFF"' in svg_of(record["icon"])) is hollow
-    assert record["icon"]["id"].endswith("city" if hollow else "campus")
+    workshops = layer(deck_spec(atlas, map_data(atlas)), "workshops")
+    (record,) = [r for r in workshops["data"] if r["record_id"] == "LW-KZ-01"]
+    assert record["icon"].endswith("city" if hollow else "campus")
+    assert ('fill="#FFFFFF"' in icon_svg(workshops, record["icon"])) is hollow
 
 
 def test_legend_uses_the_marker_symbols_for_the_statuses_shown(mini):
@@ -331,6 +352,35 @@ def test_table_lists_the_mapped_records_and_is_capped(mini):
     assert kz01["Date"] == "Trial operation: 9 December 2023 (day precision)"
     capped, total = maps.records_table(map_data(mini), limit=2)
     assert (len(capped), total) == (2, 8)
+
+
+def test_layers_are_capped_and_the_caption_says_so(mini):
+    data = maps.build_map_data(apply_filters(mini, Filters()), mini, limit=2)
+    assert list(data.workshops["record_id"]) == ["LW-KG-01", "LW-KZ-01"]      # first by id
+    assert list(data.sites["record_id"]) == ["EV-004", "EV-005"]
+    text = maps.caption_text(data)
+    assert text.startswith("3 workshops in 2 countries, 3 other sites;")      # totals count every match
+    assert "The map draws the first 2 of 3 workshops (by id)" in text
+    assert "The map draws the first 2 of 3 other sites (by id)" in text
+
+
+@pytest.mark.parametrize(("names", "expected"), [
+    (["A"], "A"),
+    (["A", "B", "C", "D"], "A; B; C; D"),                  # exactly the limit: no "more"
+    (["A", "B", "C", "D", "E", "F"], "A; B; C; D and 2 more"),
+    ([], ""),
+])
+def test_tooltips_list_a_few_names(names, expected):
+    assert maps._some(names) == expected
+
+
+def test_key_dates_take_the_first_event_of_each_milestone_in_life_cycle_order(mini):
+    dates = maps.key_dates(mini.workshops["workshop_id"], mini.events)
+    assert dates == {
+        "LW-KZ-01": ["Memorandum (MoU): 2 March 2023 (day precision)",
+                     "Trial operation: 9 December 2023 (day precision)"],
+        "LW-KG-01": ["Opening: October 2024 (month precision)"],
+    }   # LW-KZ-04 has no dated milestone and so no entry
 
 
 def test_empty_selection_gives_an_empty_map_and_zero_counts(mini):
