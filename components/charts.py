@@ -594,14 +594,15 @@ def build_events_per_year(counts: pd.DataFrame) -> go.Figure:
     figure = go.Figure()
     for category in [c for c in CATEGORY_COLOURS if c in set(counts["category"])]:
         series = counts[counts["category"] == category].set_index("year")["events"].reindex(years, fill_value=0)
-        label = t(f"category.{category}")
+        # The widest legend label decides how many fit in a row: the short form keeps two per row on a phone.
+        label = t("timeline.per_year_luban") if category == "luban_workshop" else t(f"category.{category}")
         pattern = CATEGORY_PATTERNS[CATEGORY_SYMBOLS.get(category, "circle")]
         figure.add_trace(go.Bar(
             x=list(years), y=series.tolist(), name=label,
             marker=dict(color=CATEGORY_COLOURS[category], line=dict(color="#333333", width=0.5),
                         pattern=dict(shape=pattern, fillmode="overlay", fgcolor="#FFFFFF", size=6, solidity=0.3)),
             hovertemplate=f"%{{x}}: %{{y}} · {escape(label)}<extra></extra>"))
-    figure.update_layout(barmode="stack", height=360 + legend_allowance(figure), margin=dict(l=10, r=20, t=30, b=40),
+    figure.update_layout(barmode="stack", height=360 + legend_allowance(figure), margin=dict(l=4, r=8, t=30, b=40),
                          font=FONT, legend=legend_on_top(290), bargap=0.15)
     figure.update_xaxes(dtick=1 if len(years) <= 12 else 2, tickformat="d")
     figure.update_yaxes(rangemode="tozero", tickformat="d", dtick=count_tick(counts.groupby("year")["events"].sum().max()))

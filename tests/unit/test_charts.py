@@ -245,7 +245,7 @@ def test_events_per_year_counts_dated_events_in_their_year(mini):
         (2009, "confucius_institute"): 1, (2023, "luban_workshop"): 2, (2024, "luban_workshop"): 1,
         (2025, "conference"): 1}
     figure = charts.build_events_per_year(per_year)
-    workshop_bars = trace(figure, "Luban Workshop milestone")
+    workshop_bars = trace(figure, "Luban Workshop")
     assert list(workshop_bars.x)[:1] == [2009] and sum(workshop_bars.y) == 3
     # Conference shares its colour with forums and summits, so it carries a pattern.
     assert trace(figure, "Conference").marker.pattern.shape == "/"
