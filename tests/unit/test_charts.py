@@ -258,3 +258,14 @@ def test_events_per_year_counts_dated_events_in_their_year(mini):
 ])
 def test_workshop_labels_drop_the_words_every_row_shares(name, label):
     assert charts.workshop_label(name) == label
+
+
+def test_limits_keep_the_first_workshops_and_the_latest_events(mini):
+    strip = charts.build_milestone_strip(mini.workshops, mini.events, TODAY, limit=2)
+    assert list(strip.layout.yaxis.tickvals) == [0, 1]  # KZ-01 and KG-01; KZ-04 (no milestone) is cut
+    timeline = charts.build_event_timeline(mini.events, limit=2)
+    drawn = sorted(row[0] for t in timeline.data if t.mode == "markers" and t.customdata is not None
+                   for row in t.customdata)
+    assert drawn == ["EV-003", "EV-005"]  # October 2024 and May 2025: the two most recent dated events
+    table = charts.event_timeline_table(mini.events, limit=2)
+    assert table["Id"].tolist() == ["EV-004", "EV-001"]  # the table is earliest first
