@@ -231,3 +231,24 @@ def test_every_page_of_the_real_data_explore_runs(open_page):
     assert exceptions(app) == []
     real = load_atlas()
     assert shown_ids(app, "workshops") == sorted(real.workshops["workshop_id"])
+
+
+# ---------------------------------------------------------------- labels for every value the schema allows
+
+@pytest.mark.parametrize(("prefix", "table", "field"), [
+    ("explore.kind.", "institutions", "kind"),
+    ("explore.location.", "institutions", "coord_precision"),   # 'unknown' here is a place, not a date
+    ("explore.location.", "events", "coord_precision"),
+    ("explore.location.", "workshops", "coord_precision"),
+    ("side.", "sources", "side"),
+])
+def test_every_enum_value_shown_in_a_table_has_a_label(prefix, table, field):
+    from atlas.i18n import has_key
+    enum = load_atlas().specs[table].field(field).enum
+    assert [value for value in enum if not has_key(prefix + value)] == []
+
+
+def test_every_filter_has_words_for_readmes_and_empty_views():
+    from atlas.i18n import has_key
+    from atlas.permalink import PARAM_NAMES
+    assert [p for p in PARAM_NAMES if not (has_key(f"export.param.{p}") and has_key(f"empty_view.param.{p}"))] == []

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 import openpyxl
 import pytest
 from playwright.sync_api import Page, expect
+from streamlit.proto.BackMsg_pb2 import BackMsg
 
 from atlas import Filters, apply_filters, load_atlas
 from atlas.permalink import parse_params
@@ -87,6 +88,18 @@ def csv_ids(data: bytes, column: str) -> list[str]:
     return sorted(row[column] for row in csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
 
 
+def watch_reruns(page: Page) -> list[str]:
+    """Kinds of every message the page sends to the server (a rerun request is 'rerun_script')."""
+    kinds: list[str] = []
+
+    def on_frame(payload) -> None:
+        if isinstance(payload, bytes):
+            kinds.append(BackMsg.FromString(payload).WhichOneof("type") or "")
+
+    page.on("websocket", lambda socket: socket.on("framesent", on_frame))
+    return kinds
+
+
 @pytest.fixture(scope="module")
 def mini_data(tmp_path_factory):
     """The same fixture tables the mini_server serves, for computing the expected rows in the test process."""
@@ -155,6 +168,7 @@ def test_narrow_share_and_download_the_issue_example(mini_server, mini_data, new
 
 def test_every_format_downloads_through_its_button_without_losing_the_view(mini_server, mini_data, new_page):
     page = new_page()
+    sent = watch_reruns(page)
     page.goto(f"{mini_server.url}/Explore?country=KZ")
     wait_for_app(page)
     filters = Filters(countries=("KZ",))
@@ -168,6 +182,8 @@ def test_every_format_downloads_through_its_button_without_losing_the_view(mini_
     expect(heading).to_be_visible(timeout=RERUN_TIMEOUT_MS)
     screenshot(page, "explore-row-detail")
     url_before = page.url
+    wait_for_rerun(page)
+    sent_before_downloads = len(sent)
 
     name, data = download(page, "CSV (Workshops)")
     assert name == "luban-atlas_0.1.0_KZ_workshops.csv"
@@ -197,11 +213,16 @@ def test_every_format_downloads_through_its_button_without_losing_the_view(mini_
     assert name == "luban-atlas_0.1.0_KZ.zip"
     assert "README.md" in zipfile.ZipFile(io.BytesIO(data)).namelist()
 
+    # Five downloads asked the server for their files and never for a rerun (on_click="ignore").
+    during_downloads = sent[sent_before_downloads:]
+    assert "rerun_script" not in during_downloads and len(during_downloads) >= 5, during_downloads
+
     # Pick another table for the CSV: its file and rows follow the choice.
     page.locator('[data-testid="stSelectbox"]').filter(has_text="Table for the CSV download").click()
     page.get_by_role("option", name=re.compile(r"^Sources")).click()
     # The button names its table: once it says Sources, the rerun has registered the new file.
     name, data = download(page, "CSV (Sources)")
+    assert "rerun_script" in sent[sent_before_downloads:]   # the watcher does see reruns: the choice made one
     assert name == "luban-atlas_0.1.0_KZ_sources.csv"
     assert csv_ids(data, "source_id") == expected_ids(data_dir, filters, "sources", "source_id")
 
