@@ -1,4 +1,4 @@
-"""Files of a filtered selection (CSV, XLSX, JSON, GeoJSON, ZIP) that carry their citation and sources, injection-safe."""
+"""Files of a filtered selection (CSV, XLSX, JSON, GeoJSON, ZIP) carrying citation and sources, injection-safe."""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from atlas.export import (EXPORT_TABLES, MIME_TYPES, bibtex, citation_text, file
                           to_geojson_bytes, to_json_bytes, to_xlsx_bytes, to_zip_bytes)
 from atlas.i18n import t
 from atlas.permalink import view_url
+from components.tables import counted
 
 
 def current_view_url(selection: Selection) -> str:
@@ -28,7 +29,7 @@ def draw_permalink(url: str) -> None:
 
 
 def _counts(selection: Selection) -> str:
-    return t("explore.downloads.counts", **{name: len(selection.table(name)) for name in EXPORT_TABLES})
+    return ", ".join(counted(name, len(selection.table(name))) for name in EXPORT_TABLES)
 
 
 def _button(label_key: str, data, name: str, extension: str, key: str, icon: str, primary: bool = False,
@@ -46,7 +47,7 @@ def draw_downloads(atlas: Atlas, selection: Selection, permalink: str, key: str 
     table = st.selectbox(
         t("explore.downloads.csv_table"), EXPORT_TABLES, key=f"{key}_csv_table",
         format_func=lambda name: t("explore.downloads.csv_option", label=t(f"explore.tab.{name}"),
-                                   rows=len(selection.table(name))))
+                                   rows=counted("rows", len(selection.table(name)))))
     row = st.container(horizontal=True)
     _button("csv", partial(table_csv_bytes, atlas, selection, table), file_name(atlas, selection, "csv", table),
             "csv", f"{key}_download_csv", ":material/table:", container=row, table=t(f"explore.tab.{table}"))

@@ -10,7 +10,7 @@ from atlas import Atlas, Filters, Selection
 from atlas.i18n import t
 from atlas.export import describe_filters
 from atlas.permalink import parse_params, to_params, without_param
-from components.tables import ways_out
+from components.tables import counted, ways_out
 from components.text import md_escape
 from components.palette import STATUS_ORDER
 
@@ -141,19 +141,16 @@ def clear_param(param: str) -> None:
     st.session_state[NOTICES_KEY] = []
 
 
-def _counts_phrase(**counts: int) -> str:
-    """'1 workshop and 3 events' — zero counts left out, singular and plural from the locale."""
-    parts = [t(f"empty_view.{name}_{'one' if n == 1 else 'other'}", count=n) for name, n in counts.items() if n]
-    return t("empty_view.joiner").join(parts)
-
-
 def draw_empty_notice(atlas: Atlas, selection: Selection, key: str) -> None:
     """Say which filters exclude everything, with one-click buttons to drop one of them or reset all."""
     filters = selection.filters
     lines = [t("empty_view.nothing", active=describe_active(atlas, filters))]
     found = ways_out(atlas, filters)
-    lines += [t("empty_view.way_out", filter=t(f"empty_view.param.{way.param}"),
-                counts=_counts_phrase(workshops=way.workshops, events=way.events)) for way in found]
+    for way in found:
+        # Zero counts are left unsaid: 'would bring back 1 event', not '0 workshops and 1 event'.
+        counts = [counted(noun, n) for noun, n in (("workshops", way.workshops), ("events", way.events)) if n]
+        lines.append(t("empty_view.way_out", filter=t(f"empty_view.param.{way.param}"),
+                       counts=t("empty_view.joiner").join(counts)))
     if not found:
         lines.append(t("empty_view.combination"))
     st.warning("\n\n".join(md_escape(line) for line in lines), icon=":material/filter_alt_off:")

@@ -50,6 +50,11 @@ class DisplayTable:
         return str(self.frame.iloc[position][ID_COLUMNS[self.name]])
 
 
+def counted(noun: str, count: int) -> str:
+    """'1 workshop', '3 events', '0 sources' — singular and plural forms come from the locale."""
+    return t(f"explore.count.{noun}_{'one' if count == 1 else 'other'}", count=count)
+
+
 def selection_key(name: str, filters: Filters) -> str:
     """Widget key of a table; it changes with the filters, so a selected row never points at another view's row."""
     return f"explore_{name}_{hashlib.sha1(to_query_string(filters).encode()).hexdigest()[:10]}"

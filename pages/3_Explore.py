@@ -1,4 +1,4 @@
-"""Explore page: tables of the filtered records with their detail panel, the view's permalink, downloads and citation."""
+"""Explore page: tables of the filtered records with a detail panel, the view's permalink, downloads, citation."""
 
 import streamlit as st
 

@@ -1,4 +1,4 @@
-"""Explore page in AppTest: tables follow the filters and links, labels are readable, rows open details, empty views offer a way out."""
+"""Explore page in AppTest: tables follow filters and links, readable labels, row details, ways out of empty views."""
 
 from __future__ import annotations
 
@@ -216,6 +216,13 @@ def test_reset_from_the_empty_view_clears_everything(open_page, mini_dir):
 
 
 # ---------------------------------------------------------------- downloads
+
+def test_download_caption_and_table_choice_count_rows_in_words(open_page, mini_dir):
+    app = open_page(EXPLORE, data_dir=mini_dir, country="KZ", years="2023..2025", status="operating")
+    assert ("Exactly the rows that match the filters — 1 workshop, 3 events, 2 institutions, 2 official claims, "
+            "2 sources — with every source they cite.") in " ".join(c.value for c in app.caption)
+    assert app.selectbox[0].options[:2] == ["Workshops (1 row)", "Events (3 rows)"]
+
 
 def test_download_buttons_build_on_click_and_do_not_rerun(open_page, mini_dir):
     app = open_page(EXPLORE, data_dir=mini_dir)

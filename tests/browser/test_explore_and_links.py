@@ -1,4 +1,4 @@
-"""In a real browser: set filters in the sidebar, keep them across pages, share the link, download every format and check the rows."""
+"""In a real browser: sidebar filters, page switches, shared links, every download format checked row by row."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Export builders on the fixture dataset: exactly the filtered rows, BOM, XLSX README sheet, GeoJSON order, ZIP README, injection, Unicode."""
+"""Export builders on the fixture data: filtered rows only, BOM, XLSX README, lon/lat, ZIP README, injection, Unicode."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from dataclasses import replace
 from datetime import date
 
 import openpyxl
-import pandas as pd
 import pytest
 
 from atlas import Filters, apply_filters, load_atlas
