@@ -233,7 +233,7 @@ def test_download_buttons_build_on_click_and_do_not_rerun(open_page, mini_dir):
     assert all(b.proto.url == "" for b in buttons)
 
 
-def test_every_page_of_the_real_data_explore_runs(open_page):
+def test_explore_runs_on_the_real_data(open_page):
     app = open_page(EXPLORE)
     assert exceptions(app) == []
     real = load_atlas()
