@@ -76,7 +76,7 @@ def _draw_workshop(atlas: Atlas, record: pd.Series) -> None:
          + format_with_precision(record["status_as_of"], None) + ")"),
         (t("detail.host"), record["host_name"] or t("detail.not_named")),
         (t("detail.partners"), "; ".join(record["partner_names"]) or t("detail.not_named")),
-        (t("detail.place"), f"{record['city']}, {record['country_name']} ({t('precision.' + record['coord_precision'])})"),
+        (t("detail.place"), f"{record['city']}, {record['country_name']} ({t('location.' + record['coord_precision'])})"),
         (t("detail.majors"), "; ".join(record["majors"])),
     ]
     if pd.notna(record["area_m2"]):
@@ -108,7 +108,7 @@ def _draw_event(atlas: Atlas, record: pd.Series) -> None:
         (t("detail.category"), t(f"category.{record['category']}")
          + (f" · {t('milestone.' + record['milestone'])}" if record["milestone"] else "")),
         (t("detail.country"), record["country_name"]),
-        (t("detail.place"), f"{place} ({t('precision.' + record['coord_precision'])})"),
+        (t("detail.place"), f"{place} ({t('location.' + record['coord_precision'])})"),
         (t("detail.institutions"), "; ".join(record["institution_names"]) or "—"),
     ]
     if record["other_participants"]:
@@ -125,7 +125,7 @@ def _draw_institution(atlas: Atlas, record: pd.Series) -> None:
         (t("detail.other_names"), names or "—"),
         (t("detail.aliases"), "; ".join(record["aliases"]) or "—"),
         (t("detail.kind"), record["kind"].replace("_", " ")),
-        (t("detail.place"), f"{record['city'] or '—'}, {record['country_name']} ({t('precision.' + record['coord_precision'])})"),
+        (t("detail.place"), f"{record['city'] or '—'}, {record['country_name']} ({t('location.' + record['coord_precision'])})"),
     ]
     st.markdown("\n".join(f"- **{label}**: {md_escape(value)}" for label, value in facts))
     _draw_sources_and_conflicts(atlas, record)

@@ -42,3 +42,13 @@ def test_every_schema_enum_value_has_a_label(prefix):
 def test_missing_key_raises_a_clear_error():
     with pytest.raises(KeyError, match="no.such.key"):
         t("no.such.key")
+
+
+@pytest.mark.parametrize("table", ["institutions", "workshops", "events"])
+def test_every_coordinate_precision_has_a_location_label(table):
+    import json
+    package = json.loads((REPO / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    resource = next(r for r in package["resources"] if r["name"] == table)
+    enum = next(f for f in resource["schema"]["fields"] if f["name"] == "coord_precision")["constraints"]["enum"]
+    assert {value: t(f"location.{value}") for value in enum}.get("unknown", "location unknown") == "location unknown"
+    assert all(f"location.{value}" in all_keys("en") for value in enum)
