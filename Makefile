@@ -40,3 +40,13 @@ test-fast: $(VENV)/.dev
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache
+
+.PHONY: loadtest
+
+## bench: time every page against a floor page at 1x/10x/100x/1000x and in Chromium, write BENCHMARKS.md (~10 min)
+bench: $(VENV)/.dev browser-deps
+	$(PY) benchmarks/run.py
+
+## loadtest: 20 concurrent Chromium visitors on one server; fails on any error; updates BENCHMARKS.md (minutes)
+loadtest: $(VENV)/.dev browser-deps
+	$(PY) benchmarks/loadtest.py

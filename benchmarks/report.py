@@ -1,0 +1,398 @@
+"""Renders BENCHMARKS.md from the last benchmark run, the last load test, the history and the hand-written notes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench_support import PAGES, REPO, median
+
+HISTORY_PATH = REPO / "benchmarks" / "history.jsonl"
+LAST_RUN_DIR = REPO / "benchmarks" / "last-run"
+REPORT_PATH = REPO / "BENCHMARKS.md"
+NOTES_PATH = REPO / "benchmarks" / "hotspots.md"
+FLOOR_RATIO_TARGET = 2.0
+SCALE_RATIO_TARGET = 5.0
+PRODUCT_PAGES = [label for label, _, _ in PAGES if label != "Floor"]
+
+
+def _ms(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds * 1000:,.0f} ms"
+
+
+def _s(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds:,.2f} s"
+
+
+def _ratio(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}×"
+
+
+def _verdict(ok: bool | None) -> str:
+    return "–" if ok is None else ("**pass**" if ok else "**FAIL**")
+
+
+def _kb(size: float | None) -> str:
+    return "–" if size is None else f"{size / 1000:,.1f} kB"
+
+
+def _page_median(scale: dict, label: str, key: str) -> float | None:
+    record = scale.get("pages", {}).get(label, {})
+    return median(record.get(key, [])) if record.get(key) else None
+
+
+def _stopped_bound(scale: dict, label: str, key: str) -> float | None:
+    """For a page session stopped at the time limit: a lower bound of the run that never finished (else None)."""
+    record = scale.get("pages", {}).get(label, {})
+    if not record.get("stopped_after_s") or record.get(key):
+        return None
+    return record["stopped_after_s"] - sum(record.get("first_s", [])) - sum(record.get("rerun_s", []))
+
+
+def _timing(scale: dict, label: str, key: str) -> str:
+    bound = _stopped_bound(scale, label, key)
+    return f"> {bound:,.0f} s (stopped)" if bound is not None else _ms(_page_median(scale, label, key))
+
+
+def _ratio_of(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def floor_ratios(run: dict) -> dict[str, dict[str, float | None]]:
+    """Per product page at curated size: median first run and rerun, and their ratio to the floor page's."""
+    curated = run["scales"].get("1", {})
+    floor_first = _page_median(curated, "Floor", "first_s")
+    floor_rerun = _page_median(curated, "Floor", "rerun_s")
+    rows = {}
+    for label in PRODUCT_PAGES:
+        first, rerun = _page_median(curated, label, "first_s"), _page_median(curated, label, "rerun_s")
+        rows[label] = {"first": first, "first_ratio": _ratio_of(first, floor_first),
+                       "rerun": rerun, "rerun_ratio": _ratio_of(rerun, floor_rerun)}
+    return rows
+
+
+def scale_ratios(run: dict) -> dict[str, float | None]:
+    """Per page: median rerun at the largest scale over the median rerun at curated size (a lower bound when
+    the large-scale session was stopped at its time limit)."""
+    largest = run["scales"][max(run["scales"], key=int)]
+    curated = run["scales"]["1"]
+    ratios = {}
+    for label, _, _ in PAGES:
+        big = _page_median(largest, label, "rerun_s")
+        if big is None:
+            big = _stopped_bound(largest, label, "rerun_s")
+        ratios[label] = _ratio_of(big, _page_median(curated, label, "rerun_s"))
+    return ratios
+
+
+def _scale_ratio_cell(run: dict, label: str, ratio: float | None) -> str:
+    largest = run["scales"][max(run["scales"], key=int)]
+    stopped = _stopped_bound(largest, label, "rerun_s") is not None
+    return ("> " if stopped else "") + _ratio(ratio)
+
+
+def headline(run: dict) -> dict[str, object]:
+    """One line of history: enough to compare runs before and after a fix."""
+    largest = max(run["scales"], key=int)
+    ratios = floor_ratios(run)
+    scale = scale_ratios(run)
+    return {
+        "date": run["date"], "git": run["git"], "dataset": run.get("dataset"), "largest_scale": int(largest),
+        "floor_rerun_s": _page_median(run["scales"]["1"], "Floor", "rerun_s"),
+        "rerun_s": {label: row["rerun"] for label, row in ratios.items()},
+        "rerun_floor_ratio": {label: row["rerun_ratio"] for label, row in ratios.items()},
+        "rerun_largest_s": {label: _page_median(run["scales"][largest], label, "rerun_s") for label in PRODUCT_PAGES},
+        "scale_ratio": {label: scale[label] for label in PRODUCT_PAGES},
+        "load_largest_s": median(run["scales"][largest].get("load_s", [])),
+    }
+
+
+def _machine(run: dict) -> list[str]:
+    machine = run["machine"]
+    lines = ["## Machine and run", "",
+             f"- Date: {run['date']}; code: `{run['git']}`; base dataset: {run.get('dataset')}",
+             f"- CPU: {machine['cpu']}; memory {machine['memory']}; {machine['os']}",
+             f"- Python {machine['python']}; {machine['packages']}; {machine['chromium']}",
+             f"- Load average before / after the run: {machine.get('loadavg_before', '–')} / "
+             f"{machine.get('loadavg_after', '–')} (other work on the machine slows every number alike; "
+             "the ratios are measured within one run so they stay comparable)",
+             f"- Whole run: {run.get('total_s', 0) / 60:.1f} min" + (" (quick smoke run)" if run.get("quick") else "")]
+    return lines + [""]
+
+
+def _targets(run: dict) -> list[str]:
+    ratios = floor_ratios(run)
+    largest = max(run["scales"], key=int)
+    scale = scale_ratios(run)
+    curated = run["scales"]["1"]
+    floor_rerun = _page_median(curated, "Floor", "rerun_s")
+    lines = ["## Targets", "",
+             f"Filter rerun = AppTest run after changing the country filter (median over "
+             f"{curated['reps']} sessions × {len(curated.get('rerun_changes', []))} changes: "
+             f"{' → '.join(str(c or 'all') for c in curated.get('rerun_changes', []))}). "
+             f"Floor = a page that draws only the shared sidebar (`page_setup`), rerun {_ms(floor_rerun)}.", "",
+             f"| Page | rerun at 1× | ÷ floor | ≤ {FLOOR_RATIO_TARGET:g}× floor | rerun at {largest}× "
+             f"| ÷ rerun at 1× | ≤ {SCALE_RATIO_TARGET:g}× at {largest}× |",
+             "|---|---:|---:|:-:|---:|---:|:-:|"]
+    for label in PRODUCT_PAGES:
+        row = ratios[label]
+        floor_ok = None if row["rerun_ratio"] is None else row["rerun_ratio"] <= FLOOR_RATIO_TARGET
+        scale_ok = None if scale[label] is None else scale[label] <= SCALE_RATIO_TARGET
+        if _stopped_bound(run["scales"][largest], label, "rerun_s") is not None:
+            scale_ok = False  # a rerun that did not finish within the session limit
+        lines.append(f"| {label} | {_ms(row['rerun'])} | {_ratio(row['rerun_ratio'])} | {_verdict(floor_ok)} "
+                     f"| {_timing(run['scales'][largest], label, 'rerun_s')} "
+                     f"| {_scale_ratio_cell(run, label, scale[label])} | {_verdict(scale_ok)} |")
+    lines.append(f"| *Floor* | {_ms(floor_rerun)} | 1.0× | | {_timing(run['scales'][largest], 'Floor', 'rerun_s')} "
+                 f"| {_scale_ratio_cell(run, 'Floor', scale['Floor'])} "
+                 f"| {_verdict(None if scale['Floor'] is None else scale['Floor'] <= SCALE_RATIO_TARGET)} |")
+    big = run["scales"][largest]
+    if big.get("isolated_pages"):
+        lines += ["", f"At {largest}× each page ran in its own process, one session with no warm-up, changes "
+                  f"{' → '.join(str(c or 'all') for c in big.get('rerun_changes', []))}, sampled by the profiler, and "
+                  f"stopped after {big['session_limit_s']:.0f} s per session; a stopped page's rerun is shown "
+                  "as a lower bound (the session limit minus what had already finished)."]
+    broken = [f"{label} at {key}×: {record['exceptions'][0][:160]}" for key in sorted(run["scales"], key=int)
+              for label, record in run["scales"][key].get("pages", {}).items() if record.get("exceptions")]
+    if broken:
+        lines += ["", "Pages that raised an exception (their timings stop there): " + "; ".join(broken)]
+    return lines + [""]
+
+
+def _per_page(run: dict) -> list[str]:
+    curated = run["scales"]["1"]
+    ratios = floor_ratios(run)
+    lines = ["## Per page at curated size (AppTest, median)", "",
+             "First run = a new visitor's first run of the page (data already in the process cache); "
+             "bytes = serialized elements of that run, which is what the browser receives.", "",
+             "| Page | first run | ÷ floor | filter rerun | ÷ floor | elements | bytes sent |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for label, _, _ in PAGES:
+        sent = curated["pages"].get(label, {}).get("payload", {})
+        if label == "Floor":
+            first, rerun = _page_median(curated, label, "first_s"), _page_median(curated, label, "rerun_s")
+            lines.append(f"| *Floor* | {_ms(first)} | 1.0× | {_ms(rerun)} | 1.0× | {sent.get('elements', '–')} "
+                         f"| {_kb(sent.get('bytes'))} |")
+            continue
+        row = ratios[label]
+        lines.append(f"| {label} | {_ms(row['first'])} | {_ratio(row['first_ratio'])} | {_ms(row['rerun'])} "
+                     f"| {_ratio(row['rerun_ratio'])} | {sent.get('elements', '–')} | {_kb(sent.get('bytes'))} |")
+    return lines + [""]
+
+
+def _scale(run: dict) -> list[str]:
+    scales = sorted(run["scales"], key=int)
+    lines = ["## Scale", "",
+             "Synthetic datasets are N copies of the curated tables with fresh ids (`tools/make_synthetic.py`), "
+             "generated into `benchmarks/results/datasets/` (ignored by git), valid against the schema "
+             "(id patterns allow more digits in the copy's `datapackage.json`).", "",
+             "### Data layer", "",
+             "| Scale | workshops / events / institutions / sources / claims | CSV | runs | `load_atlas` "
+             "| cache copy per run¹ |",
+             "|---|---|---:|---:|---:|---:|"]
+    for key in scales:
+        scale = run["scales"][key]
+        rows = scale["rows"]
+        guard = " ²" if scale.get("size_guard_lifted") else ""
+        lines.append(f"| {key}× | {rows['workshops']:,} / {rows['events']:,} / {rows['institutions']:,} / "
+                     f"{rows['sources']:,} / {rows['claims']:,} | {sum(scale['csv_mb'].values()):,.1f} MB{guard} "
+                     f"| {scale['reps']} | {_s(median(scale['load_s']))} | {_ms(scale['cache_unpickle_s'])} "
+                     f"({scale['cache_pickle_mb']:,.0f} MB) |")
+    lines += ["", "¹ `st.cache_data` returns a fresh unpickled copy of the cached Atlas on every call, i.e. on every "
+              "run of every page; this column is that unpickling alone.",
+              ]
+    lifted = [key for key in scales if run["scales"][key].get("size_guard_lifted")]
+    if lifted:
+        big = run["scales"][lifted[0]]
+        largest_file = max(big["csv_mb"], key=big["csv_mb"].get)
+        lines.append(f"² The app refuses any table over {big['size_guard_mb'] * 1e6 / 2 ** 20:.0f} MiB "
+                     "(`atlas.load.MAX_TABLE_BYTES`); "
+                     f"at {', '.join(k + '×' for k in lifted)} `{largest_file}.csv` is "
+                     f"{big['csv_mb'][largest_file]:.0f} MB, so the benchmark process lifts that guard to measure it. "
+                     "As shipped, the app shows its clear data-error page for such a dataset.")
+    filters = list(run["scales"][scales[0]]["filters"])
+    lines += ["", "`apply_filters` (median; rows selected as workshops / events):", "",
+              "| Filter | " + " | ".join(f"{k}×" for k in scales) + " |",
+              "|---|" + "---:|" * len(scales)]
+    for name in filters:
+        cells = []
+        for key in scales:
+            data = run["scales"][key]["filters"].get(name) or next(
+                (v for k, v in run["scales"][key]["filters"].items() if k.split("=")[0] == name.split("=")[0]), None)
+            cells.append("–" if data is None else f"{_ms(data['seconds'])} ({data['workshops']:,} / {data['events']:,})")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+
+    for title, key in (("Filter rerun by scale (AppTest, median)", "rerun_s"),
+                       ("First run by scale (AppTest, median)", "first_s")):
+        lines += ["", f"### {title}", "",
+                  "| Page | " + " | ".join(f"{k}×" for k in scales) + f" | {scales[-1]}× ÷ 1× |",
+                  "|---|" + "---:|" * (len(scales) + 1)]
+        for label, _, _ in PAGES:
+            values = [_page_median(run["scales"][k], label, key) for k in scales]
+            bound = _stopped_bound(run["scales"][scales[-1]], label, key)
+            ratio = _ratio(_ratio_of(values[-1] if bound is None else bound, values[0]))
+            lines.append(f"| {label} | " + " | ".join(_timing(run["scales"][k], label, key) for k in scales)
+                         + f" | {'> ' if bound is not None else ''}{ratio} |")
+
+    lines += ["", "### Sent to the browser", "",
+              "First run with no filters (the largest view). Tables: rows sent / rows in the frame (Streamlit "
+              "pages large frames lazily); maps: rows per deck.gl layer; charts: plotted points.", "",
+              "| Page | Scale | bytes | tables | map layers | charts |", "|---|---:|---:|---|---|---|"]
+    for label in PRODUCT_PAGES:
+        for key in scales:
+            sent = run["scales"][key]["pages"].get(label, {}).get("payload")
+            if not sent:
+                continue
+            tables = ", ".join(f"{t['rows']:,}/{t.get('rows_total', t['rows']):,}" for t in sent["tables"]) or "–"
+            maps = "; ".join(", ".join(f"{layer['type'].replace('Layer', '')} {layer['rows']:,}"
+                                       for layer in deck["layers"]) + f" ({_kb(deck['bytes'])})"
+                             for deck in sent["maps"]) or "–"
+            charts = ", ".join(f"{c['points']:,} pts ({_kb(c['bytes'])})" for c in sent["charts"]) or "–"
+            lines.append(f"| {label} | {key}× | {_kb(sent['bytes'])} | {tables} | {maps} | {charts} |")
+    return lines + [""]
+
+
+def _browser(run: dict) -> list[str]:
+    browser = run.get("browser")
+    if not browser:
+        return ["## Browser", "", "Not measured in this run (`--no-browser`).", ""]
+    marks = browser["marks_ms"]
+    floor_ready = marks.get("Floor", {}).get("sidebar_ready")
+    lines = ["## Browser (curated data, Chromium headless, software WebGL)", "",
+             f"Median of {browser['reps']} fresh visitors per page (a new browser context each, after one warm-up "
+             "visit per page), milliseconds from navigation start to the element existing in the page "
+             "(in-page MutationObserver, so Playwright's polling adds nothing). Ratios are to the floor page's "
+             f"sidebar-ready time ({floor_ready:,.0f} ms)." if floor_ready else "No floor time measured.", "",
+             "| Page | sidebar ready | map canvas | ÷ floor | first plotly chart | ÷ floor | first table |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+
+    def cell(value: float | None) -> str:
+        return "–" if value is None else f"{value:,.0f} ms"
+
+    for label, _, _ in PAGES:
+        page = marks.get(label, {})
+        lines.append(f"| {label} | {cell(page.get('sidebar_ready'))} | {cell(page.get('map_canvas'))} "
+                     f"| {_ratio(_ratio_of(page.get('map_canvas'), floor_ready))} | {cell(page.get('plotly_chart'))} "
+                     f"| {_ratio(_ratio_of(page.get('plotly_chart'), floor_ready))} | {cell(page.get('table'))} |")
+    rss = browser.get("server_rss_kib", {})
+    lines += ["", f"Server memory after these visits: {rss.get('VmRSS', 0) / 1024:,.0f} MiB resident "
+              f"(peak {rss.get('VmHWM', 0) / 1024:,.0f} MiB)."]
+    if browser.get("errors"):
+        lines += ["", "Errors: " + "; ".join(browser["errors"][:10])]
+    return lines + [""]
+
+
+def _profile_table(profile: dict, title: str) -> list[str]:
+    lines = [f"**{title}** — {profile['samples']:,} stack samples every {profile['interval_ms']:g} ms.", "",
+             "| Project function (inclusive share) | % | Any function (own time) | % |", "|---|---:|---|---:|"]
+    project, own = profile["project_inclusive"], profile["self"]
+    for index in range(max(len(project), len(own))):
+        left = project[index] if index < len(project) else ("", "")
+        right = own[index] if index < len(own) else ("", "")
+        lines.append(f"| `{left[0]}` | {left[1]} | `{right[0]}` | {right[1]} |" if left[0] else
+                     f"| | | `{right[0]}` | {right[1]} |")
+    return lines + [""]
+
+
+def _hot_spots(run: dict) -> list[str]:
+    lines = ["## Hot spots (sampling profiler)", "",
+             "`benchmarks/sampler.py` samples the stack of the thread that runs the page (AppTest runs scripts in "
+             "their own thread, which cProfile does not follow). Percentages are shares of the samples.", ""]
+    for key in sorted(run["scales"], key=int, reverse=True):
+        scale = run["scales"][key]
+        if scale.get("rerun_profile"):
+            profile = scale["rerun_profile"]
+            lines += _profile_table(profile, f"{key}×: slowest page rerun ({profile['page']}, "
+                                             f"{profile['reruns']} filter reruns)")
+        if scale.get("load_profile"):
+            lines += _profile_table(scale["load_profile"], f"{key}×: `load_atlas`")
+    for key in sorted(run["scales"], key=int, reverse=True):
+        scale = run["scales"][key]
+        profiles = scale.get("page_profiles") or {label: record["profile"] for label, record
+                                                  in scale.get("pages", {}).items() if record.get("profile")}
+        if not profiles:
+            continue
+        what = "first run and filter reruns" if scale.get("isolated_pages") else "filter reruns"
+        lines += [f"**{key}×: where each page's {what} go** (project functions, inclusive share of samples; "
+                  "`page_setup` is the shared part the floor page also runs):", ""]
+        for label, profile in profiles.items():
+            top = [(name, share) for name, share in profile["project_inclusive"]
+                   if not name.endswith(" <module>")][:6]
+            lines.append(f"- {label}: " + "; ".join(f"`{name}` {share}%" for name, share in top))
+        lines.append("")
+    if NOTES_PATH.exists():
+        lines += [NOTES_PATH.read_text(encoding="utf-8").strip(), ""]
+    return lines
+
+
+def _loadtest(loadtest: dict | None) -> list[str]:
+    lines = ["## Concurrent visitors (`make loadtest`)", ""]
+    if not loadtest:
+        return lines + ["Not run yet.", ""]
+    latency = loadtest["latency_ms"]
+    rss = loadtest["server_rss_kib"]
+    lines += [f"Run {loadtest['date']} on `{loadtest['git']}`, data: {loadtest['dataset']}. "
+              f"{loadtest['sessions']} concurrent browser sessions (one Chromium, one context each) against one "
+              f"`streamlit run` server on loopback; each opens its own filter link, changes filters in the sidebar, "
+              "switches pages and downloads a CSV on Explore.", "",
+              "| Measure | Value |", "|---|---|",
+              f"| Sessions completed without error | {loadtest['sessions_ok']} of {loadtest['sessions']} |",
+              f"| Errors (page errors, dialogs, stException, wrong filters or counts, failed downloads) "
+              f"| {len(loadtest['errors'])} |",
+              f"| Filter reruns timed | {latency['count']} |",
+              f"| Rerun latency p50 / p95 / max | {latency['p50']:,.0f} / {latency['p95']:,.0f} / "
+              f"{latency['max']:,.0f} ms |",
+              f"| Page switch p50 / p95 | {loadtest['page_switch_ms']['p50']:,.0f} / "
+              f"{loadtest['page_switch_ms']['p95']:,.0f} ms |",
+              f"| CSV downloads | {loadtest['downloads']['ok']} ok, {loadtest['downloads']['failed']} failed"
+              f"{', ' + loadtest['downloads']['note'] if loadtest['downloads'].get('note') else ''} |",
+              f"| Server RSS before / peak / after | {rss['before'] / 1024:,.0f} / {rss['peak'] / 1024:,.0f} / "
+              f"{rss['after'] / 1024:,.0f} MiB |",
+              f"| Wall time | {loadtest['wall_s']:,.0f} s |", "",
+              "Rerun latency: from the sidebar change to the page showing the match line expected for the new "
+              "filters with Streamlit's running indicator gone. Expected counts come from `atlas.apply_filters` "
+              "in the test process, so a session that saw another visitor's filters would fail."]
+    if loadtest["errors"]:
+        lines += ["", "Errors:", ""] + [f"- {error}" for error in loadtest["errors"][:20]]
+    return lines + [""]
+
+
+def _history() -> list[str]:
+    if not HISTORY_PATH.exists():
+        return []
+    entries = [json.loads(line) for line in HISTORY_PATH.read_text().splitlines() if line.strip()]
+    lines = ["## History (before / after)", "",
+             "One line per full `make bench` run (`benchmarks/history.jsonl`): median filter rerun at curated size "
+             "÷ floor, and at the largest scale ÷ curated.", "",
+             "| Date | Code | floor rerun | " + " | ".join(f"{p} ÷ floor" for p in PRODUCT_PAGES)
+             + " | " + " | ".join(f"{p} N×÷1×" for p in PRODUCT_PAGES) + " | load at N× |",
+             "|---|---|---:|" + "---:|" * (2 * len(PRODUCT_PAGES) + 1)]
+    for entry in entries[-15:]:
+        lines.append(f"| {entry['date'][:16]} | `{entry['git'][:60]}` | {_ms(entry['floor_rerun_s'])} | "
+                     + " | ".join(_ratio(entry["rerun_floor_ratio"].get(p)) for p in PRODUCT_PAGES) + " | "
+                     + " | ".join(_ratio(entry["scale_ratio"].get(p)) for p in PRODUCT_PAGES)
+                     + f" | {_s(entry.get('load_largest_s'))} ({entry.get('largest_scale')}×) |")
+    return lines + [""]
+
+
+def render(run: dict, loadtest: dict | None) -> str:
+    lines = ["# Benchmarks", "",
+             "Written by `make bench` (`benchmarks/run.py`); the load-test section by `make loadtest` "
+             "(`benchmarks/loadtest.py`). Do not edit by hand: hand-written analysis lives in "
+             "`benchmarks/hotspots.md` and is included below. Raw results: `benchmarks/last-run/`.", ""]
+    lines += _machine(run) + _targets(run) + _per_page(run) + _scale(run) + _browser(run)
+    lines += _loadtest(loadtest) + _hot_spots(run) + _history()
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_report() -> None:
+    """BENCHMARKS.md from the committed last runs of `make bench` and `make loadtest` (either may be missing)."""
+    def read(name: str) -> dict | None:
+        path = LAST_RUN_DIR / name
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    run, loadtest = read("bench.json"), read("loadtest.json")
+    if run is None:
+        text = "# Benchmarks\n\n`make bench` has not been run yet.\n\n" + "\n".join(_loadtest(loadtest)) + "\n"
+    else:
+        text = render(run, loadtest)
+    REPORT_PATH.write_text(text, encoding="utf-8")
