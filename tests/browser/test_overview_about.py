@@ -48,8 +48,9 @@ def test_overview_empty_selection_says_so_instead_of_blank_charts(mini_server, n
     main = page.locator(MAIN)
     # Said at the top and again in place of the country chart.
     assert main.get_by_text("Nothing matches the current filters").count() == 2
-    # Only the claims chart is left: official worldwide counts do not depend on a text search.
-    assert main.locator('[data-testid="stPlotlyChart"]').count() == 1
+    # Claims follow the search too (atlas.filters), so no chart at all is left, and the claims section says why.
+    assert main.locator('[data-testid="stPlotlyChart"]').count() == 0
+    assert main.get_by_text("Neither an official worldwide count nor a documented launch").count() == 1
     assert main.get_by_text("Luban Workshops, by stage").count() == 0
     assert main.get_by_text("No dated event matches the current filters").count() == 1
     screenshot(page, "overview-empty")
