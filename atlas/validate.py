@@ -90,7 +90,7 @@ def check_references(specs: dict[str, TableSpec], raw: dict[str, pd.DataFrame]) 
             if field_name not in frame.columns or table not in keys:
                 continue
             column = frame[field_name]
-            bad = (column != "") & ~column.isin(keys[table])
+            bad = (column != "") & ~member_of(column, keys[table])
             problems += _problems(spec, field_name, bad, lambda i, c=column, tb=table, rf=ref_field: t(
                 "validate.unknown_reference", value=c[i], field=rf, table=tb))
         for field in spec.fields:
@@ -101,11 +101,17 @@ def check_references(specs: dict[str, TableSpec], raw: dict[str, pd.DataFrame]) 
                 continue
             items = split_list(frame[field.name], field.list_delimiter).explode()
             items = items[items.notna() & (items != "")]
-            bad_items = items[~items.isin(keys[table])]
+            bad_items = items[~member_of(items, keys[table])]
             for i, value in list(bad_items.items())[:MAX_PROBLEMS_PER_CHECK]:
                 problems.append(Problem(spec.path, int(i) + 2, field.name, t(
                     "validate.unknown_reference", value=value, field=ref_field, table=table)))
     return problems
+
+
+def member_of(series: pd.Series, values: set[str]) -> pd.Series:
+    """Series.isin for large Python sets: pandas 3's Arrow strings box every set member (seconds at 100k ids)."""
+    return pd.Series(np.fromiter((value in values for value in series.tolist()), dtype=bool, count=len(series)),
+                     index=series.index)
 
 
 def split_list(column: pd.Series, delimiter: str | None) -> pd.Series:
