@@ -20,17 +20,18 @@ toggles = st.columns([1.2, 1, 1.2, 1, 1])
 show_sites = toggles[0].toggle(t("map.show_sites"), value=True, help=t("map.show_sites_help"), key="map_show_sites")
 show_arcs = toggles[1].toggle(t("map.show_arcs"), value=True, help=t("map.show_arcs_help"), key="map_show_arcs")
 basemap = toggles[2].toggle(t("map.basemap"), value=False, help=t("map.basemap_help"), key="map_basemap")
-fit_clicked = toggles[3].button(t("map.fit"), help=t("map.fit_help"), icon=":material/fit_screen:")
-region_clicked = toggles[4].button(t("map.whole_region"), help=t("map.whole_region_help"), icon=":material/public:")
-
 map_data = build_map_data(selection, atlas, show_sites=show_sites, show_arcs=show_arcs)
+fit_clicked = toggles[3].button(t("map.fit"), help=t("map.fit_help"), icon=":material/fit_screen:",
+                                disabled=map_data.is_empty)
+region_clicked = toggles[4].button(t("map.whole_region"), help=t("map.whole_region_help"), icon=":material/public:",
+                                   disabled=map_data.is_empty)
 filters_text = describe_active(atlas, selection.filters)
 
 # The view lives in the session and changes only on these buttons, so filter changes never make the map jump.
 if VIEW_KEY not in st.session_state:
     st.session_state[VIEW_KEY] = default_view(atlas)
     st.session_state[VIEW_COUNT_KEY] = 0
-if (fit_clicked and not map_data.is_empty) or region_clicked:
+if fit_clicked or region_clicked:
     st.session_state[VIEW_COUNT_KEY] += 1
     target = fit_view(*view_points(map_data)) if fit_clicked else default_view(atlas)
     st.session_state[VIEW_KEY] = target.nudged(st.session_state[VIEW_COUNT_KEY])
@@ -42,6 +43,8 @@ elif map_data.is_empty and not show_sites and not map_data.sites.empty:
 elif map_data.is_empty:
     st.info(t("map.nothing_placed", filters=filters_text, events=len(selection.events)), icon=":material/location_off:")
 else:
+    # The chart's toolbar (fullscreen, clear selection) floats above its top edge: keep it off the toggles.
+    st.space("small")
     map_column, detail_column = st.columns([2, 1], gap="medium")
     caption = caption_text(map_data)
     with map_column:

@@ -1,4 +1,4 @@
-"""Map page under AppTest: the deck spec follows the filters and toggles, the view stays put, empty selections say so."""
+"""Map page under AppTest: the deck follows filters and toggles, the view stays put, empty selections say so."""
 
 from __future__ import annotations
 
@@ -111,6 +111,7 @@ def test_empty_selection_says_so_instead_of_a_blank_map(open_page, mini_dir):
     (info,) = app.main.info
     assert info.value.startswith("Nothing to map: no workshop or cooperation event matches the filters")
     assert "“no such record anywhere”" in info.value
+    assert button(app, "Fit to selection").disabled
 
 
 def test_only_hidden_sites_left_says_how_to_show_them(open_page, mini_dir):
