@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from playwright.async_api import Browser, Page, async_playwright
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from bench_support import REPO, RESULTS_DIR, curated_source, git_state, percentile, start_server, stop_server, write_json
 
@@ -35,44 +36,49 @@ PAGES = (("", "Overview"), ("Map", "Map"), ("Timeline", "Timeline"), ("Explore",
 # 20 visitors share 2 cores with the server and Chromium's software WebGL: a wait this long is a hang.
 STEP_TIMEOUT_S = 180
 RSS_SAMPLE_INTERVAL_S = 0.5
-# In-page helpers. A run counts as finished when the app root's script state turns back to "notRunning"
-# (Streamlit's own e2e tests read the same attribute); a step is done when a run that started after the
-# action has finished, the sidebar shows the expected match line and no running indicator is left. A
-# MutationObserver reacts to the DOM change itself, so the measurement does not depend on polling.
+# Visitors arrive 0.5 s apart (all 20 within 10 s, then all active together for minutes), not in one instant.
+ARRIVAL_GAP_S = 0.5
+# A step is done when the server has sent `script_finished` for a run started by the step (read from the
+# app's websocket: reliable even when the browser, starved of CPU, batches the run's DOM updates into one)
+# and the page then shows the expected match line with no running indicator and no stale element. The
+# in-page MutationObserver stamps that moment with performance.now(), so polling adds nothing.
 PAGE_SCRIPT = """
 (() => {
   window.__lastAction = null;
-  window.__runsFinished = 0;
   document.addEventListener('pointerdown', () => { window.__lastAction = performance.now(); }, true);
   const norm = (text) => text.replace(/\\s+/g, ' ').trim();
   let waiters = [];
-  const ready = (waiter) => {
-    if (window.__runsFinished <= waiter.base) return false;
+  const ready = (expected) => {
     const app = document.querySelector('[data-testid="stApp"]');
     if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-    if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
-    if (document.querySelector('[data-testid="stSkeleton"]')) return false;
+    if (document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"], [data-stale="true"]')) {
+      return false;
+    }
     const captions = document.querySelectorAll('[data-testid="stSidebar"] [data-testid="stCaptionContainer"]');
-    return [...captions].some((caption) => norm(caption.innerText) === waiter.expected);
+    return [...captions].some((caption) => norm(caption.innerText) === expected);
   };
   const check = () => {
     waiters = waiters.filter((waiter) => {
-      if (!ready(waiter)) return true;
+      if (!ready(waiter.expected)) return true;
       waiter.resolve(performance.now());
       return false;
     });
   };
-  new MutationObserver((records) => {
-    for (const record of records) {
-      if (record.attributeName === 'data-test-script-state' && record.oldValue !== 'notRunning'
-          && record.target.getAttribute('data-test-script-state') === 'notRunning') window.__runsFinished += 1;
-    }
-    check();
-  }).observe(document, {subtree: true, childList: true, characterData: true, attributes: true,
-                        attributeOldValue: true});
-  window.__waitForMatch = (expected, base) => new Promise((resolve) => { waiters.push({expected, base, resolve}); check(); });
+  new MutationObserver(check).observe(document, {subtree: true, childList: true, characterData: true,
+                                                 attributes: true});
+  window.__waitForView = (expected) => new Promise((resolve) => { waiters.push({expected, resolve}); check(); });
 })();
 """
+# Streamlit's script_finished message is a few bytes; frames this size or larger are deltas and skipped.
+SMALL_FRAME_BYTES = 512
+
+
+DIAGNOSE_SCRIPT = """() => ({
+  state: document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state'),
+  running: !!document.querySelector('[data-testid="stStatusWidget"]'),
+  line: [...document.querySelectorAll('[data-testid="stSidebar"] [data-testid="stCaptionContainer"]')]
+          .map((caption) => caption.innerText.replace(/\\s+/g, ' ').trim()).find((text) => text.startsWith('Showing')) || null,
+})"""
 
 
 @dataclass
@@ -120,10 +126,50 @@ class Expectations:
         return Filters(countries=(country,), year_min=start, year_max=end), second
 
 
-async def wait_for_match(page: Page, expected: str, base: int = 0) -> float:
-    """performance.now() when a run finished after `base` runs and the page shows `expected` as its match line."""
-    return await asyncio.wait_for(
-        page.evaluate("([expected, base]) => window.__waitForMatch(expected, base)", [expected, base]), STEP_TIMEOUT_S)
+async def wait_for_view(page: Page, runs: "RunCounter", base: int, expected: str) -> float:
+    """performance.now() in the page when a run started after `base` runs has finished and the page shows
+    `expected` as its match line, idle."""
+    try:
+        await asyncio.wait_for(runs.finished_after(base), STEP_TIMEOUT_S)
+        return await asyncio.wait_for(page.evaluate("(expected) => window.__waitForView(expected)", expected),
+                                      STEP_TIMEOUT_S)
+    except asyncio.TimeoutError:
+        state = await page.evaluate(DIAGNOSE_SCRIPT)
+        raise StepTimeout(f"no finished run showing the expected view within {STEP_TIMEOUT_S} s "
+                          f"(script_finished messages {runs.count}, needed > {base}; script state {state['state']}; "
+                          f"running indicator {state['running']}; match line now {state['line']!r}; "
+                          f"expected {expected!r})") from None
+
+
+class RunCounter:
+    """Counts the server's script_finished messages on one page's websocket."""
+
+    def __init__(self, page: Page) -> None:
+        self.count = 0
+        self._changed = asyncio.Event()
+        page.on("websocket", self._watch)
+
+    def _watch(self, socket) -> None:
+        if "_stcore/stream" in socket.url:
+            socket.on("framereceived", self._frame)
+
+    def _frame(self, payload) -> None:
+        if not isinstance(payload, (bytes, bytearray)) or len(payload) >= SMALL_FRAME_BYTES:
+            return
+        message = ForwardMsg()
+        message.ParseFromString(bytes(payload))
+        if message.WhichOneof("type") == "script_finished":
+            self.count += 1
+            self._changed.set()
+
+    async def finished_after(self, base: int) -> None:
+        while self.count <= base:
+            self._changed.clear()
+            await self._changed.wait()
+
+
+class StepTimeout(Exception):
+    pass
 
 
 async def check_view(page: Page, expect: Expectations, filters: Filters, log: SessionLog, where: str) -> None:
@@ -131,8 +177,8 @@ async def check_view(page: Page, expect: Expectations, filters: Filters, log: Se
     sidebar = page.locator('[data-testid="stSidebar"]')
     countries = sidebar.locator('[data-testid="stMultiSelect"]').filter(has_text=t("filters.countries"))
     # Streamlit 1.67's multiselect (react-aria): one [data-tag] per chip, named by its aria-label.
-    tags = countries.locator('[data-testid="stMultiSelectTagsContainer"] [data-tag]')
-    chips = [await tags.nth(i).get_attribute("aria-label") for i in range(await tags.count())]
+    chips = await countries.locator('[data-testid="stMultiSelectTagsContainer"] [data-tag]').evaluate_all(
+        "tags => tags.map(tag => tag.getAttribute('aria-label'))")
     if chips != expect.chips(filters):
         log.errors.append(f"session {log.index} {where}: country chips {chips}, expected {expect.chips(filters)}")
     if await page.locator('[data-testid="stException"]').count():
@@ -147,11 +193,11 @@ async def check_view(page: Page, expect: Expectations, filters: Filters, log: Se
             log.errors.append(f"session {log.index} {where}: URL {query}, expected {to_params(filters)}")
 
 
-async def timed_change(page: Page, action, expected: str) -> float:
+async def timed_change(page: Page, runs: RunCounter, action, expected: str) -> float:
     """Milliseconds from the visitor's last pointer press of `action` to the finished run showing `expected`."""
-    base = await page.evaluate("() => window.__runsFinished")
+    base = runs.count
     await action()
-    done = await wait_for_match(page, expected, base)
+    done = await wait_for_view(page, runs, base, expected)
     started = await page.evaluate("() => window.__lastAction")
     return done - started
 
@@ -186,11 +232,14 @@ async def download_csv(page: Page, expect: Expectations, filters: Filters, log: 
         log.errors.append(f"session {log.index}: CSV download failed: {type(error).__name__}: {error}")
 
 
-async def visitor(browser: Browser, base_url: str, expect: Expectations, index: int) -> SessionLog:
+async def visitor(browser: Browser, base_url: str, expect: Expectations, index: int, delay_s: float = 0) -> SessionLog:
     log = SessionLog(index)
+    await asyncio.sleep(delay_s)
     context = await browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    context.set_default_timeout(STEP_TIMEOUT_S * 1000)
     await context.add_init_script(PAGE_SCRIPT)
     page = await context.new_page()
+    runs = RunCounter(page)
     page.on("pageerror", lambda error: log.errors.append(f"session {index}: page error: {error}"))
 
     async def on_dialog(dialog) -> None:
@@ -207,13 +256,13 @@ async def visitor(browser: Browser, base_url: str, expect: Expectations, index: 
         log.steps.append("open link")
         query = urllib.parse.urlencode(to_params(filters))
         await page.goto(f"{base_url}/{PAGES[start][0]}?{query}", timeout=STEP_TIMEOUT_S * 1000)
-        log.first_load_ms = await wait_for_match(page, expect.match_line(filters))
+        log.first_load_ms = await wait_for_view(page, runs, 0, expect.match_line(filters))
         await check_view(page, expect, filters, log, f"opened {PAGES[start][1]}")
 
         log.steps.append("regional off")
         filters = replace(filters, include_regional=False)
         log.rerun_ms.append(await timed_change(
-            page, lambda: regional.click(), expect.match_line(filters)))
+            page, runs, lambda: regional.click(), expect.match_line(filters)))
         await check_view(page, expect, filters, log, "after unticking regional events")
 
         log.steps.append("add country")
@@ -223,28 +272,37 @@ async def visitor(browser: Browser, base_url: str, expect: Expectations, index: 
             await countries.click()
             await page.get_by_role("option", name=expect.names[second_country], exact=True).click()
 
-        log.rerun_ms.append(await timed_change(page, add_country, expect.match_line(filters)))
+        log.rerun_ms.append(await timed_change(page, runs, add_country, expect.match_line(filters)))
         await page.keyboard.press("Escape")
         await check_view(page, expect, filters, log, "after adding a country")
 
         log.steps.append("regional on")
         filters = replace(filters, include_regional=True)
         log.rerun_ms.append(await timed_change(
-            page, lambda: regional.click(), expect.match_line(filters)))
+            page, runs, lambda: regional.click(), expect.match_line(filters)))
         await check_view(page, expect, filters, log, "after ticking regional events")
 
         for step in range(1, len(PAGES) + 1):
             path, label = PAGES[(start + step) % len(PAGES)]
             log.steps.append(f"switch to {label}")
             link = sidebar.locator('[data-testid="stPageLink"]').filter(has_text=label).first
-            log.switch_ms.append(await timed_change(page, link.click, expect.match_line(filters)))
+            log.switch_ms.append(await timed_change(page, runs, link.click, expect.match_line(filters)))
             await check_view(page, expect, filters, log, f"on {label}")
             if path == "Explore":
                 log.steps.append("download CSV")
                 await download_csv(page, expect, filters, log)
     except Exception as error:  # a stuck or broken session is an error of the run, not a crash of the test
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        # Playwright's call log ends with why the action could not happen (e.g. "element is inert").
+        detail = lines[0] + (" … " + " / ".join(lines[-2:]) if len(lines) > 2 else "") if lines else ""
         log.errors.append(f"session {index} at step '{log.steps[-1] if log.steps else 'start'}': "
-                          f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
+                          f"{type(error).__name__}: {detail}")
+        try:
+            shot = RESULTS_DIR / "loadtest-screenshots" / f"session-{index}.png"
+            shot.parent.mkdir(parents=True, exist_ok=True)
+            await page.screenshot(path=str(shot), full_page=True, timeout=30_000)
+        except Exception:  # the screenshot is a diagnosis aid only
+            pass
     finally:
         await context.close()
     return log
@@ -270,7 +328,8 @@ async def run_load(base_url: str, server, expect: Expectations, sessions: int, b
         stop = asyncio.Event()
         sampler = asyncio.create_task(sample_rss(server, samples, stop))
         started = time.perf_counter()
-        logs = await asyncio.gather(*(visitor(launched[i % browsers], base_url, expect, i) for i in range(sessions)))
+        logs = await asyncio.gather(*(visitor(launched[i % browsers], base_url, expect, i, i * ARRIVAL_GAP_S)
+                                      for i in range(sessions)))
         wall = time.perf_counter() - started
         stop.set()
         await sampler
