@@ -62,7 +62,8 @@ def marker_point(page: Page, atlas, record_id: str, zoom_in: int = 0) -> tuple[f
     """Page coordinates of a marker: Web Mercator projection of the opening view plus the marker's pixel offset."""
     markers = maps.build_map_data(apply_filters(atlas, Filters()), atlas).markers
     marker = markers[markers["record_id"] == record_id].iloc[0]
-    box = page.locator(DECK_CANVAS).bounding_box()
+    # Under heavy load the chart can be redrawn from scratch (seen once at load average ~19): wait for it.
+    box = page.locator(DECK_CANVAS).bounding_box(timeout=MAP_READY_TIMEOUT_MS)
     view = maps.default_view(atlas)
     view = maps.MapView(view.latitude, view.longitude, view.zoom + zoom_in)
     x, y = maps.screen_position(marker["lon"], marker["lat"], view, box["width"], box["height"])
