@@ -164,6 +164,12 @@ class Server:
         return {key: int(re.search(rf"^{key}:\s*(\d+)", status, flags=re.M).group(1)) for key in ("VmRSS", "VmHWM")}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start_server(app_dir: Path, data_dir: Path, log_path: Path, extra_env: dict[str, str] | None = None) -> Server:
     """`streamlit run app.py` from `app_dir` on a free loopback port (tests/browser_support runs the repo's copy only)."""
     port = free_port()

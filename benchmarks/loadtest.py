@@ -17,7 +17,8 @@ from pathlib import Path
 from playwright.async_api import Browser, Page, async_playwright
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from bench_support import REPO, RESULTS_DIR, curated_source, git_state, percentile, start_server, stop_server, write_json
+from bench_support import (REPO, RESULTS_DIR, cpu_seconds, curated_source, git_state, percentile, start_server,
+                           stop_server, write_json)
 
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 from atlas import Filters, apply_filters, load_atlas  # noqa: E402
@@ -30,6 +31,10 @@ from components.filters import describe_active  # noqa: E402
 from report import LAST_RUN_DIR, write_report  # noqa: E402
 
 SESSIONS = 20
+# Visitors come with their own browsers. All 20 in one Chromium share one GPU process, and with a deck.gl
+# map in most tabs (software WebGL here) its frames stalled: page links on the Map page never became
+# "stable" for Playwright within 3 minutes (6 sessions in one run). Five tabs per Chromium did not stall.
+BROWSERS = 4
 # (URL path, label of the sidebar link): every session starts on a different page and visits all of them.
 PAGES = (("", "Overview"), ("Map", "Map"), ("Timeline", "Timeline"), ("Explore", "Explore & download"),
          ("About", "About the data"))
@@ -324,6 +329,7 @@ async def run_load(base_url: str, server, expect: Expectations, sessions: int, b
         # One untimed visitor first: the server's first run of each page imports plotly/pydeck and fills caches.
         warm = await visitor(launched[0], base_url, expect, sessions)
         rss_before = server.rss_kib()["VmRSS"]
+        cpu_before = cpu_seconds(server.process.pid)
         samples: list[int] = []
         stop = asyncio.Event()
         sampler = asyncio.create_task(sample_rss(server, samples, stop))
@@ -331,18 +337,20 @@ async def run_load(base_url: str, server, expect: Expectations, sessions: int, b
         logs = await asyncio.gather(*(visitor(launched[i % browsers], base_url, expect, i, i * ARRIVAL_GAP_S)
                                       for i in range(sessions)))
         wall = time.perf_counter() - started
+        server_cpu = cpu_seconds(server.process.pid) - cpu_before
         stop.set()
         await sampler
         for browser in launched:
             await browser.close()
     await asyncio.sleep(2)
     rss = server.rss_kib()
-    return {"logs": logs, "warmup_errors": warm.errors, "wall_s": wall,
+    return {"logs": logs, "warmup_errors": warm.errors, "wall_s": wall, "server_cpu_s": server_cpu,
+            "loadavg": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
             "rss": {"before": rss_before, "peak": max(samples + [rss["VmHWM"]]), "after": rss["VmRSS"],
                     "samples": len(samples)}}
 
 
-def summarise(result: dict[str, object], sessions: int, dataset: str) -> dict[str, object]:
+def summarise(result: dict[str, object], sessions: int, browsers: int, dataset: str) -> dict[str, object]:
     logs: list[SessionLog] = result["logs"]
     reruns = [value for log in logs for value in log.rerun_ms]
     switches = [value for log in logs for value in log.switch_ms]
@@ -362,7 +370,8 @@ def summarise(result: dict[str, object], sessions: int, dataset: str) -> dict[st
         "first_load_ms": stats([log.first_load_ms for log in logs if log.first_load_ms is not None]),
         "downloads": {"ok": sum(log.downloads_ok for log in logs), "failed": sum(log.downloads_failed for log in logs),
                       "note": "; ".join(notes)},
-        "server_rss_kib": result["rss"], "wall_s": result["wall_s"],
+        "server_rss_kib": result["rss"], "wall_s": result["wall_s"], "server_cpu_s": result["server_cpu_s"],
+        "browsers": browsers, "loadavg_after": result["loadavg"],
         "per_session": [{"index": log.index, "errors": len(log.errors), "rerun_ms": log.rerun_ms,
                          "switch_ms": log.switch_ms, "steps": log.steps[-1:] } for log in logs],
     }
@@ -371,7 +380,7 @@ def summarise(result: dict[str, object], sessions: int, dataset: str) -> dict[st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sessions", type=int, default=SESSIONS)
-    parser.add_argument("--browsers", type=int, default=1, help="Chromium processes the sessions are spread over")
+    parser.add_argument("--browsers", type=int, default=BROWSERS, help="Chromium processes the sessions are spread over")
     parser.add_argument("--data", type=Path, help="data directory (default: data/, or the test fixture if absent)")
     parser.add_argument("--no-report", action="store_true", help="do not update BENCHMARKS.md")
     args = parser.parse_args()
@@ -388,7 +397,7 @@ def main() -> None:
             result = asyncio.run(run_load(server.url, server, expect, args.sessions, args.browsers))
         finally:
             stop_server(server)
-    summary = summarise(result, args.sessions, dataset)
+    summary = summarise(result, args.sessions, args.browsers, dataset)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     write_json(RESULTS_DIR / f"loadtest-{stamp}.json", summary)
     if not args.no_report:

@@ -11,6 +11,7 @@ HISTORY_PATH = REPO / "benchmarks" / "history.jsonl"
 LAST_RUN_DIR = REPO / "benchmarks" / "last-run"
 REPORT_PATH = REPO / "BENCHMARKS.md"
 NOTES_PATH = REPO / "benchmarks" / "hotspots.md"
+LOADTEST_NOTES_PATH = REPO / "benchmarks" / "loadtest-notes.md"
 FLOOR_RATIO_TARGET = 2.0
 SCALE_RATIO_TARGET = 5.0
 PRODUCT_PAGES = [label for label, _, _ in PAGES if label != "Floor"]
@@ -331,10 +332,13 @@ def _loadtest(loadtest: dict | None) -> list[str]:
         return lines + ["Not run yet.", ""]
     latency = loadtest["latency_ms"]
     rss = loadtest["server_rss_kib"]
+    browsers = loadtest.get("browsers", 1)
     lines += [f"Run {loadtest['date']} on `{loadtest['git']}`, data: {loadtest['dataset']}. "
-              f"{loadtest['sessions']} concurrent browser sessions (one Chromium, one context each) against one "
-              f"`streamlit run` server on loopback; each opens its own filter link, changes filters in the sidebar, "
-              "switches pages and downloads a CSV on Explore.", "",
+              f"{loadtest['sessions']} concurrent browser sessions (a context each, spread over {browsers} headless "
+              f"Chromium process{'es' if browsers > 1 else ''}, arriving 0.5 s apart) against one `streamlit run` "
+              "server on loopback, all on the same 2 cores. Each visitor opens a link with its own country and "
+              "year range, unticks *regional events*, adds a second country, ticks it again, visits every page "
+              "through the sidebar links and downloads the workshops CSV on Explore.", "",
               "| Measure | Value |", "|---|---|",
               f"| Sessions completed without error | {loadtest['sessions_ok']} of {loadtest['sessions']} |",
               f"| Errors (page errors, dialogs, stException, wrong filters or counts, failed downloads) "
@@ -348,12 +352,18 @@ def _loadtest(loadtest: dict | None) -> list[str]:
               f"{', ' + loadtest['downloads']['note'] if loadtest['downloads'].get('note') else ''} |",
               f"| Server RSS before / peak / after | {rss['before'] / 1024:,.0f} / {rss['peak'] / 1024:,.0f} / "
               f"{rss['after'] / 1024:,.0f} MiB |",
-              f"| Wall time | {loadtest['wall_s']:,.0f} s |", "",
+              f"| First page load p50 / p95 | {loadtest['first_load_ms']['p50']:,.0f} / "
+              f"{loadtest['first_load_ms']['p95']:,.0f} ms |",
+              f"| Server CPU | {loadtest.get('server_cpu_s', 0):,.0f} s in {loadtest['wall_s']:,.0f} s wall "
+              f"({loadtest.get('server_cpu_s', 0) / loadtest['wall_s']:.2f} cores on average) |",
+              f"| Load average at the end (whole machine) | {loadtest.get('loadavg_after', '–')} |", "",
               "Rerun latency: from the sidebar change to the page showing the match line expected for the new "
               "filters with Streamlit's running indicator gone. Expected counts come from `atlas.apply_filters` "
               "in the test process, so a session that saw another visitor's filters would fail."]
     if loadtest["errors"]:
         lines += ["", "Errors:", ""] + [f"- {error}" for error in loadtest["errors"][:20]]
+    if LOADTEST_NOTES_PATH.exists():
+        lines += ["", LOADTEST_NOTES_PATH.read_text(encoding="utf-8").strip()]
     return lines + [""]
 
 
