@@ -49,11 +49,7 @@ def xss_atlas(tmp_path_factory):
 
 def open_map(page: Page, server: Server) -> None:
     page.goto(f"{server.url}/Map")
-    if page.viewport_size["width"] >= 700:
-        wait_for_app(page)
-    else:
-        # At phone width the sidebar starts collapsed, so wait for the page heading instead.
-        page.get_by_role("heading", name="Map").wait_for(timeout=MAP_READY_TIMEOUT_MS)
+    wait_for_app(page)
     page.locator(DECK_CANVAS).wait_for(timeout=MAP_READY_TIMEOUT_MS)
     time.sleep(ICONS_SETTLE_S)
 
