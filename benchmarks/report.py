@@ -150,7 +150,8 @@ def _targets(run: dict) -> list[str]:
     big = run["scales"][largest]
     if big.get("isolated_pages"):
         lines += ["", f"At {largest}× each page ran in its own process, one session with no warm-up, changes "
-                  f"{' → '.join(str(c or 'all') for c in big.get('rerun_changes', []))}, sampled by the profiler, and "
+                  f"{' → '.join(str(c or 'all') for c in big.get('rerun_changes', []))}, sampled by the profiler (which "
+                  "costs a few per cent), and "
                   f"stopped after {big['session_limit_s']:.0f} s per session; a stopped page's rerun is shown "
                   "as a lower bound (the session limit minus what had already finished)."]
     broken = [f"{label} at {key}×: {record['exceptions'][0][:160]}" for key in sorted(run["scales"], key=int)
