@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from atlas import dates, geo
+from atlas.links import Links, build_links
 from atlas.errors import AtlasDataError, Problem
 from atlas.i18n import t
 from atlas.schema import TableSpec, read_package, table_specs
@@ -18,6 +19,7 @@ from atlas.validate import FALSE_VALUES, TRUE_VALUES, split_list, validate_table
 MAX_TABLE_BYTES = 20 * 1024 * 1024
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 OPENING_MILESTONES = ("trial_operation", "partial_opening", "opening")
+TABLE_NAMES = ("countries", "sources", "institutions", "workshops", "events", "claims")
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,12 @@ class Atlas:
     claims: pd.DataFrame
     package: dict
     outlines: dict
+    # Built from the frames when not given; filters follow links through it (see atlas/links.py).
+    links: Links | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.links is None:
+            object.__setattr__(self, "links", build_links({name: getattr(self, name) for name in TABLE_NAMES}))
 
     @property
     def version(self) -> str:

@@ -1,0 +1,74 @@
+"""Foreign keys as integer row positions, built once at load, so filters follow links with numpy instead of id sets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+# (table, column, referenced table, id column of the referenced table); list columns hold tuples of ids.
+LIST_LINKS = (
+    ("workshops", "partner_institution_ids", "institutions", "institution_id"),
+    ("events", "institution_ids", "institutions", "institution_id"),
+    ("workshops", "source_ids", "sources", "source_id"),
+    ("events", "source_ids", "sources", "source_id"),
+    ("institutions", "source_ids", "sources", "source_id"),
+    ("claims", "source_ids", "sources", "source_id"),
+)
+SCALAR_LINKS = (
+    ("events", "workshop_id", "workshops", "workshop_id"),
+    ("claims", "workshop_id", "workshops", "workshop_id"),
+    ("workshops", "host_institution_id", "institutions", "institution_id"),
+)
+
+
+@dataclass(frozen=True)
+class ListLink:
+    """Pairs (row of the table, row of the referenced table), one per id in a list cell."""
+
+    rows: np.ndarray
+    targets: np.ndarray
+
+    def targets_of(self, selected_rows: np.ndarray, target_count: int) -> np.ndarray:
+        """A boolean mask over the referenced table: rows referenced by any selected row."""
+        mask = np.zeros(target_count, dtype=bool)
+        mask[self.targets[selected_rows[self.rows]]] = True
+        return mask
+
+
+@dataclass(frozen=True)
+class Links:
+    """Every link of the atlas by (table, column): ListLink for list columns, an int array (-1 = none) otherwise."""
+
+    lists: dict[tuple[str, str], ListLink]
+    scalars: dict[tuple[str, str], np.ndarray]
+
+
+def _positions(ids: pd.Series, target_ids: pd.Series) -> np.ndarray:
+    """Row position in the referenced table of each id; -1 for empty or unknown ids (the validator reports those)."""
+    lookup = pd.Index(target_ids.to_numpy(dtype=object))
+    return lookup.get_indexer(ids.to_numpy(dtype=object)).astype(np.int64)
+
+
+def build_links(tables: dict[str, pd.DataFrame]) -> Links:
+    lists: dict[tuple[str, str], ListLink] = {}
+    for table, column, target, target_id in LIST_LINKS:
+        cells = tables[table][column].tolist()
+        lengths = np.fromiter((len(cell) for cell in cells), dtype=np.int64, count=len(cells))
+        rows = np.repeat(np.arange(len(cells), dtype=np.int64), lengths)
+        flat = pd.Series([item for cell in cells for item in cell], dtype=object)
+        targets = _positions(flat, tables[target][target_id])
+        known = targets >= 0
+        lists[(table, column)] = ListLink(rows[known], targets[known])
+    scalars = {(table, column): _positions(tables[table][column], tables[target][target_id])
+               for table, column, target, target_id in SCALAR_LINKS}
+    return Links(lists, scalars)
+
+
+def follow(scalar_link: np.ndarray, target_mask: np.ndarray) -> np.ndarray:
+    """For each row: is its (single) linked row in `target_mask`? Rows with no link give False."""
+    linked = scalar_link >= 0
+    result = np.zeros(len(scalar_link), dtype=bool)
+    result[linked] = target_mask[scalar_link[linked]]
+    return result
