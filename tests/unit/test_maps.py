@@ -72,6 +72,14 @@ def test_layer_toggles_remove_exactly_their_layers(mini, show_sites, show_arcs, 
     assert ids == {"outlines", "country-labels", "partner-arcs", "partners", "sites", "workshops"} - absent
 
 
+def test_deck_json_is_compact_and_means_the_same_as_pydecks(mini):
+    deck = maps.build_deck(map_data(mini), mini, maps.default_view(mini))
+    text = deck.to_json()
+    assert "\n" not in text
+    assert json.loads(text) == json.loads(maps.pdk.Deck.to_json(deck))   # pydeck's own, indented serialisation
+    assert len(text) < len(maps.pdk.Deck.to_json(deck)) / 2
+
+
 def test_basemap_tiles_only_when_asked_and_outlines_stay(mini):
     spec = deck_spec(mini, map_data(mini), basemap=True)
     assert spec["mapStyle"] == maps.TILE_STYLE
