@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,9 +38,18 @@ class Atlas:
     # Built from the frames when not given; filters follow links through it (see atlas/links.py).
     links: Links | None = field(default=None, repr=False, compare=False)
 
+    # Asked for on every run of every page: computed once here, inside the one cache boundary.
+    specs: dict[str, TableSpec] = field(init=False, repr=False, compare=False)
+    year_bounds: tuple[int, int] = field(init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         if self.links is None:
             object.__setattr__(self, "links", build_links({name: getattr(self, name) for name in TABLE_NAMES}))
+        object.__setattr__(self, "specs", table_specs(self.package))
+        years = pd.concat([self.events["year_start"], self.events["year_end"]]).dropna()
+        # With no dated event at all the range collapses to this year rather than failing every page.
+        this_year = date.today().year
+        object.__setattr__(self, "year_bounds", (int(years.min()), int(years.max())) if len(years) else (this_year, this_year))
 
     @property
     def version(self) -> str:
@@ -49,17 +59,8 @@ class Atlas:
     def last_updated(self) -> str:
         return self.package.get("x-last-updated", self.package.get("created", ""))
 
-    @property
-    def specs(self) -> dict[str, TableSpec]:
-        return table_specs(self.package)
-
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
-
-    @property
-    def year_bounds(self) -> tuple[int, int]:
-        years = pd.concat([self.events["year_start"], self.events["year_end"]]).dropna()
-        return int(years.min()), int(years.max())
 
 
 def normalise_text(series: pd.Series) -> pd.Series:
