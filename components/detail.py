@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -39,17 +40,17 @@ def correction_url(kind: str, record: pd.Series, columns: list[str]) -> str:
 def find_record(atlas: Atlas, kind: str, record_id: str) -> pd.Series | None:
     table, key = RECORD_TABLES[kind]
     frame = atlas.table(table)
-    match = frame[frame[key] == record_id]
-    return None if match.empty else match.iloc[0]
+    # Positions first, then one row: a boolean mask over the frame would copy every column of the match.
+    positions = np.flatnonzero(frame[key] == record_id)
+    return frame.iloc[positions[0]] if len(positions) else None
 
 
 def _source_lines(atlas: Atlas, source_ids: tuple[str, ...]) -> list[str]:
-    sources = atlas.sources.set_index("source_id")
+    # Only the cited rows, in citation order; indexing the whole sources table by id cost a copy per panel.
+    cited = atlas.sources[atlas.sources["source_id"].isin(source_ids)].to_dict("records")
+    by_id = {source["source_id"]: source for source in cited}
     lines = []
-    for source_id in source_ids:
-        if source_id not in sources.index:
-            continue
-        source = sources.loc[source_id]
+    for source in (by_id[source_id] for source_id in source_ids if source_id in by_id):
         label = source["title"] or source["url"]
         details = [md_escape(source["publisher"]), t(f"side.{source['side']}")]
         if source["published"]:
