@@ -8,6 +8,7 @@ import json
 import math
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from pathlib import Path
 
 import pandas as pd
 import pydeck as pdk
@@ -19,6 +20,10 @@ from atlas.i18n import t
 from components.palette import CATEGORY_COLOURS, STATUS_COLOURS, STATUS_ORDER, hex_to_rgb
 
 OFFLINE_STYLE = "/app/static/offline-map-style.json"
+# The outlines as the map draws them, served as a file (tools/build_outlines.py writes it from the data directory's
+# outlines): the browser fetches them once instead of receiving them with every run's deck spec.
+MAP_OUTLINES_FILE = Path(__file__).resolve().parents[1] / "static" / "map-outlines.json"
+MAP_OUTLINES_URL = "/app/static/map-outlines.json"
 TILE_STYLE = pdk.map_styles.CARTO_LIGHT
 # The map fills two thirds of the main area: about 610 px wide in a 1400 px window with the sidebar open.
 # Views are fitted to a slightly smaller box, so what is fitted stays in view on laptops too.
@@ -406,20 +411,45 @@ def screen_position(lon: float, lat: float, view: MapView, width_px: float, heig
 
 # --- deck ------------------------------------------------------------------------------------------------------
 
-def _outline_features(outlines: dict, basemap: bool) -> dict:
-    """Country outlines with their colours as properties; the six focus countries are drawn brighter and bolder."""
+def outline_features(outlines: dict) -> dict:
+    """Country outlines with their colours as properties; the six focus countries are drawn brighter and bolder.
+
+    `fill` is for the offline background, `fill_street` lets the street map show through.
+    """
     features = []
     for feature in outlines.get("features", []):
         focus = bool(feature["properties"].get("focus"))
-        if basemap:
-            fill = [255, 255, 255, 40] if focus else [0, 0, 0, 0]
-        else:
-            fill = [255, 255, 255, 255] if focus else [224, 228, 232, 255]
         # Only colours travel with the shapes: no text from the file reaches the chart.
-        properties = {"fill": fill,
+        properties = {"fill": [255, 255, 255, 255] if focus else [224, 228, 232, 255],
+                      "fill_street": [255, 255, 255, 40] if focus else [0, 0, 0, 0],
                       "line": [90, 104, 120, 255] if focus else [170, 178, 186, 255], "line_px": 1.4 if focus else 0.6}
         features.append({"type": "Feature", "geometry": feature["geometry"], "properties": properties})
     return {"type": "FeatureCollection", "features": features}
+
+
+@lru_cache(maxsize=2)
+def _served_outlines(modified_ns: int) -> dict | None:
+    try:
+        return json.loads(MAP_OUTLINES_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def served_outlines() -> dict | None:
+    """The served file's contents (read again only when it changes), or None without a readable file."""
+    try:
+        return _served_outlines(MAP_OUTLINES_FILE.stat().st_mtime_ns)
+    except OSError:
+        return None
+
+
+def outline_data(outlines: dict) -> str | dict:
+    """The served file's address when it holds exactly these outlines, else the outlines themselves.
+
+    A data directory with other outlines than the shipped ones still gets its own shapes on the map.
+    """
+    features = outline_features(outlines)
+    return MAP_OUTLINES_URL if features == served_outlines() else features
 
 
 def deck_safe(text: str) -> str:
@@ -490,9 +520,12 @@ class CompactDeck(pdk.Deck):
 def build_deck(map_data: MapData, atlas: Atlas, view: MapView, basemap: bool = False) -> pdk.Deck:
     """The pydeck map: outlines and labels, partner arcs, partner / site / workshop markers (bottom to top)."""
     layers = [
-        pdk.Layer("GeoJsonLayer", id="outlines", data=_outline_features(atlas.outlines, basemap), stroked=True,
-                  filled=True, get_fill_color="properties.fill", get_line_color="properties.line",
-                  get_line_width="properties.line_px", line_width_units="'pixels'", pickable=False),
+        pdk.Layer("GeoJsonLayer", id="outlines", data=outline_data(atlas.outlines), stroked=True,
+                  filled=True, get_fill_color="properties.fill_street" if basemap else "properties.fill",
+                  get_line_color="properties.line", get_line_width="properties.line_px", line_width_units="'pixels'",
+                  # The data (an address) stays the same when the street map is switched: a changed trigger is
+                  # deck.gl's documented way to have the fills computed again.
+                  update_triggers={"getFillColor": "street" if basemap else "offline"}, pickable=False),
         pdk.Layer("TextLayer", id="country-labels",
                   data=[{"name": deck_safe(n), "position": [float(lon), float(lat)]} for n, lat, lon in
                         zip(atlas.countries["name_en"], atlas.countries["centroid_lat"], atlas.countries["centroid_lon"])],

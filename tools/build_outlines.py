@@ -1,7 +1,9 @@
-"""Regenerate data/country_outlines.geojson from Natural Earth 1:110m admin-0 countries."""
+"""Regenerate data/country_outlines.geojson from Natural Earth 1:110m admin-0 countries, and the map's served copy."""
 
 # Dev-time only: the app never runs this, it just reads the committed GeoJSON,
 # so nothing is downloaded at run time. Usage: .venv/bin/python tools/build_outlines.py
+# After editing data/country_outlines.geojson by hand: .venv/bin/python tools/build_outlines.py --static-only
+# (rewrites static/map-outlines.json, what the map's browser side loads; a unit test checks the two agree).
 
 import json
 import subprocess
@@ -10,14 +12,14 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-import shapefile  # pyshp
-
 GEOPANDAS_PIN = "geopandas==0.14.4"
 # The shapefile ships inside this wheel; a pinned wheel gives byte-identical input
 # every time, unlike naturalearthdata.com's "latest" downloads.
 MEMBER_STEM = "geopandas/datasets/naturalearth_lowres/naturalearth_lowres"
 REPO_ROOT = Path(__file__).resolve().parents[1]
 OUT_PATH = REPO_ROOT / "data" / "country_outlines.geojson"
+sys.path.insert(0, str(REPO_ROOT))
+from components.maps import MAP_OUTLINES_FILE, outline_features  # noqa: E402  (after the path is set)
 DECIMALS = 3  # ~100 m: far finer than 1:110m linework, and keeps the file small
 
 # Natural Earth name -> (ISO 3166-1 alpha-2, ISO alpha-3 expected in the shapefile, focus).
@@ -130,6 +132,8 @@ def clean_geometry(geo):
 
 
 def build(stem: Path) -> dict:
+    import shapefile  # pyshp; only needed when rebuilding from Natural Earth
+
     cpg = stem.with_suffix(".cpg")
     # The .dbf is Latin-1 (says the .cpg); pyshp's default UTF-8 chokes on names like Côte d'Ivoire.
     encoding = cpg.read_text().strip() if cpg.exists() else "latin-1"
@@ -170,15 +174,21 @@ def dump(fc: dict) -> str:
             + ",\n".join(lines) + "\n]}\n")
 
 
-def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        fc = build(fetch_shapefile(Path(tmp)))
+def write(path: Path, fc: dict) -> None:
     text = dump(fc)
-    json.loads(text)  # the hand-assembled wrapper must still be valid JSON
-    OUT_PATH.parent.mkdir(parents=True, exist_ok=True)
-    OUT_PATH.write_text(text, encoding="utf-8")
-    print(f"wrote {OUT_PATH.relative_to(REPO_ROOT)}: {len(fc['features'])} countries, "
-          f"{len(text.encode()) / 1024:.1f} KB")
+    if json.loads(text) != json.loads(json.dumps(fc)):  # the hand-assembled wrapper must read back the same
+        raise SystemExit(f"{path}: serialised outlines do not read back identically")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path.relative_to(REPO_ROOT)}: {len(fc['features'])} countries, {len(text.encode()) / 1024:.1f} KB")
+
+
+def main() -> None:
+    if "--static-only" not in sys.argv[1:]:
+        with tempfile.TemporaryDirectory() as tmp:
+            write(OUT_PATH, build(fetch_shapefile(Path(tmp))))
+    # The map's copy is derived from the committed file, so it always matches what the validator checks against.
+    write(MAP_OUTLINES_FILE, outline_features(json.loads(OUT_PATH.read_text(encoding="utf-8"))))
 
 
 if __name__ == "__main__":

@@ -48,6 +48,9 @@ def test_unfiltered_fixture_map_shows_every_placed_record(open_page, mini_dir):
     assert ids(spec, "partners") == {"tvi-cn", "zjweu-cn"}
     assert "3 workshops in 2 countries, 3 other sites; 2 partner cities in China." in captions(app)
     assert spec["mapStyle"] == "/app/static/offline-map-style.json"
+    # The fixture directory ships the same outlines as data/, so the browser loads the served copy once.
+    (outlines,) = [layer for layer in spec["layers"] if layer["id"] == "outlines"]
+    assert outlines["data"] == "/app/static/map-outlines.json"
 
 
 def test_country_filter_leaves_exactly_the_kyrgyz_records(open_page, mini_dir):

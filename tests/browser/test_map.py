@@ -95,10 +95,12 @@ def count_colour(png: bytes, rgb: tuple[int, int, int], tolerance: int = 12) -> 
 def test_map_draws_with_no_network(mini_server, new_page):
     page = new_page()
     external: list[str] = []
+    local: list[str] = []
 
     def only_local(route):
         host = urlparse(route.request.url).hostname
         if host in ("127.0.0.1", "localhost"):
+            local.append(urlparse(route.request.url).path)
             route.continue_()
         else:
             external.append(route.request.url)
@@ -110,8 +112,41 @@ def test_map_draws_with_no_network(mini_server, new_page):
     assert count_colour(chart, (0, 158, 115)) > 40          # operating green markers were drawn
     assert count_colour(chart, (238, 242, 245), 2) > 5_000  # the offline background style
     assert count_colour(chart, (255, 255, 255), 0) > 5_000  # focus countries filled white
+    assert maps.MAP_OUTLINES_URL in local                   # ...from the served outlines file
     assert {urlparse(url).hostname for url in external} <= ALLOWED_EXTERNAL_HOSTS, external
     screenshot(page, "map-mini")
+
+
+def test_street_map_shows_through_the_outlines(mini_server, new_page):
+    # No network here: CARTO's style address answers with the plain offline background instead of tiles.
+    style = (REPO / "static" / "offline-map-style.json").read_text(encoding="utf-8")
+
+    def local_or_fake_style(route):
+        url = urlparse(route.request.url)
+        if url.hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        elif url.hostname == urlparse(maps.TILE_STYLE).hostname and url.path.endswith(".json"):
+            route.fulfill(status=200, content_type="application/json", body=style)
+        else:
+            route.abort()
+
+    page = new_page()
+    page.route("**/*", local_or_fake_style)
+    open_map(page, mini_server)
+    chart = page.locator('[data-testid="stDeckGlJsonChart"]')
+    context_grey, white = (224, 228, 232), (255, 255, 255)
+    offline = chart.screenshot()
+    assert count_colour(offline, context_grey, 2) > 5_000   # neighbouring countries filled grey
+    page.get_by_text("Street map (online)").click()
+    wait_for_app(page)
+    time.sleep(ICONS_SETTLE_S)
+    # The outlines file is the same: only the fills change (a redraw that kept the offline fills would hide the tiles).
+    street = chart.screenshot()
+    assert count_colour(street, context_grey, 2) < 500
+    # Focus countries only tinted (what stays white: the zoom buttons, hollow marker centres).
+    assert count_colour(street, white, 0) < count_colour(offline, white, 0) / 4, (
+        count_colour(street, white, 0), count_colour(offline, white, 0))
+    screenshot(page, "map-street-fake-tiles")
 
 
 HOVER_CASES = [

@@ -77,23 +77,50 @@ def test_deck_json_is_compact_and_means_the_same_as_pydecks(mini):
     text = deck.to_json()
     assert "\n" not in text
     assert json.loads(text) == json.loads(maps.pdk.Deck.to_json(deck))   # pydeck's own, indented serialisation
-    assert len(text) < len(maps.pdk.Deck.to_json(deck)) / 2
+    assert len(text) < len(maps.pdk.Deck.to_json(deck)) * 0.7
 
 
 def test_basemap_tiles_only_when_asked_and_outlines_stay(mini):
+    offline = layer(deck_spec(mini, map_data(mini)), "outlines")
     spec = deck_spec(mini, map_data(mini), basemap=True)
     assert spec["mapStyle"] == maps.TILE_STYLE
-    assert layer(spec, "outlines")["data"]["features"]
+    street = layer(spec, "outlines")
+    assert street["data"] == offline["data"] == maps.MAP_OUTLINES_URL
+    assert (offline["getFillColor"], street["getFillColor"]) == ("@@=properties.fill", "@@=properties.fill_street")
+    # The address is the same, so only a changed trigger makes deck.gl recolour when the street map is switched.
+    assert offline["updateTriggers"]["getFillColor"] != street["updateTriggers"]["getFillColor"]
 
 
 def test_outlines_emphasise_the_focus_countries(mini):
-    features = layer(deck_spec(mini, map_data(mini)), "outlines")["data"]["features"]
+    features = maps.outline_features(mini.outlines)["features"]
     focus = [f for f, source in zip(features, mini.outlines["features"]) if source["properties"]["focus"]]
     other = [f for f, source in zip(features, mini.outlines["features"]) if not source["properties"]["focus"]]
     assert len(focus) == 6 and other
     assert {f["properties"]["line_px"] for f in focus} == {1.4}
     assert {f["properties"]["line_px"] for f in other} == {0.6}
     assert {tuple(f["properties"]["fill"]) for f in focus} == {(255, 255, 255, 255)}
+    assert {tuple(f["properties"]["fill_street"]) for f in other} == {(0, 0, 0, 0)}   # the street map shows through
+
+
+def test_served_outlines_are_the_data_directorys_outlines_as_drawn():
+    # static/map-outlines.json is what the browser draws; tools/build_outlines.py --static-only rewrites it.
+    data_outlines = json.loads((DATA_DIR / "country_outlines.geojson").read_text(encoding="utf-8"))
+    served = json.loads(maps.MAP_OUTLINES_FILE.read_text(encoding="utf-8"))
+    assert served == maps.outline_features(data_outlines)
+    assert [f["geometry"] for f in served["features"]] == [f["geometry"] for f in data_outlines["features"]]
+    # Only colours travel with the shapes: no text from the data file reaches the chart.
+    assert {key for f in served["features"] for key in f["properties"]} == {"fill", "fill_street", "line", "line_px"}
+
+
+def test_other_outlines_than_the_served_ones_travel_with_the_deck(tmp_path):
+    directory = build_dataset(tmp_path / "data")
+    outlines = json.loads((directory / "country_outlines.geojson").read_text(encoding="utf-8"))
+    outlines["features"] = outlines["features"][:-1]          # one context country fewer
+    (directory / "country_outlines.geojson").write_text(json.dumps(outlines), encoding="utf-8")
+    atlas = load_atlas(directory)
+    data = layer(deck_spec(atlas, map_data(atlas)), "outlines")["data"]
+    assert data == maps.outline_features(outlines)
+    assert len(data["features"]) == len(maps.served_outlines()["features"]) - 1
 
 
 # --- colours and precision ----------------------------------------------------------------------------------------
