@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from atlas.dates import format_partial
 from atlas.i18n import t
+from atlas.load import Atlas
+from atlas.summaries import CONFLICT_TABLES
 from components.text import md_escape
 
 MAX_SOURCE_ROWS = 1000
+# st.table is static HTML whose long notes wrap: a few hundred rows are already many screens of reading.
+MAX_CONFLICT_ROWS = 200
+# Columns of summaries.conflicts after "table", and the columns of the record tables they come from.
+CONFLICT_COLUMNS = ("record_id", "name", "country_name", "conflict_note", "source_ids")
 # README sections that the page places itself instead of in file order.
 CHANGELOG_HEADING = re.compile(r"change\s*log|changes|version history|releases", re.IGNORECASE)
 CONFLICT_HEADING = re.compile(r"conflict|disagree", re.IGNORECASE)
@@ -29,6 +36,13 @@ def split_changelog(sections: list[tuple[str, str]]) -> tuple[list[tuple[str, st
 
 def is_conflict_section(heading: str) -> bool:
     return bool(CONFLICT_HEADING.search(heading))
+
+
+def _escaped_table(columns: dict[str, list]) -> pd.DataFrame:
+    # Object columns: at these sizes Arrow-backed strings cost more to build (and for st.table to convert) than
+    # escaping every cell does.
+    return pd.DataFrame({name: [md_escape(value) for value in values] for name, values in columns.items()},
+                        dtype=object)
 
 
 def dictionary_display(dictionary: pd.DataFrame) -> pd.DataFrame:
@@ -63,12 +77,32 @@ def mix_display(mix: pd.DataFrame) -> pd.DataFrame:
     return table.rename_axis(t("about.col_country")).reset_index()
 
 
-def conflicts_display(conflicts: pd.DataFrame) -> pd.DataFrame:
-    """For st.table (long notes wrap there), so record text is Markdown-escaped: it must show as typed."""
-    return pd.DataFrame({
-        t("about.col_record"): conflicts["record_id"].to_list(),
-        t("about.col_name"): conflicts["name"].to_list(),
-        t("about.col_country"): conflicts["country_name"].to_list(),
-        t("about.col_conflict"): conflicts["conflict_note"].to_list(),
-        t("about.col_sources"): conflicts["source_ids"].to_list(),
-    }).map(md_escape)
+def first_conflicts(atlas: Atlas, limit: int = MAX_CONFLICT_ROWS) -> tuple[pd.DataFrame, int]:
+    """The first `limit` rows of summaries.conflicts and how many rows it has; only the rows returned are built."""
+    columns: dict[str, list] = {name: [] for name in ("table", *CONFLICT_COLUMNS)}
+    total = 0
+    for table, (key, label) in CONFLICT_TABLES.items():
+        frame = atlas.table(table)
+        noted = np.flatnonzero((frame["conflict_note"].fillna("").str.strip() != "").to_numpy(dtype=bool))
+        # The rows before this table's already count towards the limit.
+        shown = frame[[key, label, "country_name", "conflict_note", "source_ids"]].iloc[noted[:max(limit - total, 0)]]
+        total += len(noted)
+        columns["table"] += [table] * len(shown)
+        columns["record_id"] += shown[key].to_list()
+        columns["name"] += shown[label].to_list()
+        columns["country_name"] += shown["country_name"].fillna("").to_list()
+        columns["conflict_note"] += shown["conflict_note"].to_list()
+        columns["source_ids"] += [" | ".join(ids) for ids in shown["source_ids"]]
+    return pd.DataFrame(columns), total
+
+
+def conflicts_display(conflicts: pd.DataFrame, limit: int = MAX_CONFLICT_ROWS) -> pd.DataFrame:
+    """The first `limit` rows for st.table (long notes wrap there), Markdown-escaped so record text shows as typed."""
+    shown = conflicts.head(limit)
+    return _escaped_table({
+        t("about.col_record"): shown["record_id"].to_list(),
+        t("about.col_name"): shown["name"].to_list(),
+        t("about.col_country"): shown["country_name"].to_list(),
+        t("about.col_conflict"): shown["conflict_note"].to_list(),
+        t("about.col_sources"): shown["source_ids"].to_list(),
+    })

@@ -6,9 +6,9 @@ import streamlit as st
 
 from atlas.export import citation_text
 from atlas.i18n import t
-from atlas.summaries import bibtex, conflicts, data_dictionary, readme_sections, source_mix_by_country, sources_with_counts
-from components.about import (MAX_SOURCE_ROWS, anchor, conflicts_display, dictionary_display, is_conflict_section,
-                              mix_display, sources_display, split_changelog)
+from atlas.summaries import bibtex, data_dictionary, readme_sections, source_mix_by_country, sources_with_counts
+from components.about import (MAX_CONFLICT_ROWS, MAX_SOURCE_ROWS, anchor, conflicts_display, dictionary_display,
+                              first_conflicts, is_conflict_section, mix_display, sources_display, split_changelog)
 from components.cached import data_dir
 from components.detail import site_config
 from components.layout import page_setup
@@ -21,14 +21,16 @@ readme_body, changelog = split_changelog(readme)
 preamble = [body for heading, body in readme_body if not heading]
 readme_body = [(heading, body) for heading, body in readme_body if heading]
 dictionary = data_dictionary(atlas.specs)
-conflict_rows = conflicts(atlas)
+conflict_rows, conflict_total = first_conflicts(atlas, MAX_CONFLICT_ROWS)
 
 
 def draw_conflicts() -> None:
     st.markdown(t("about.conflicts_intro"))
-    if conflict_rows.empty:
+    if not conflict_total:
         st.info(t("about.conflicts_none"))
     else:
+        if conflict_total > len(conflict_rows):
+            st.caption(t("about.conflicts_capped", shown=len(conflict_rows), total=conflict_total))
         st.table(conflicts_display(conflict_rows), hide_index=True)
 
 

@@ -1,0 +1,70 @@
+"""About builders that compute only what is shown: same rows as the full summaries, on the fixture, data/ and a 10x copy."""
+
+from __future__ import annotations
+
+import sys
+
+import pandas as pd
+import pytest
+
+from atlas import load_atlas
+from atlas.summaries import conflicts
+from components import about
+from components.about import MAX_CONFLICT_ROWS, conflicts_display, first_conflicts
+from helpers import DATA_DIR, REPO
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    """data/ ten times over (ids suffixed, same schema): its conflicts pass MAX_CONFLICT_ROWS."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from bench_support import synthetic_dataset
+    directory, _ = synthetic_dataset(DATA_DIR, 10, tmp_path_factory.mktemp("synthetic"))
+    return load_atlas(directory)
+
+
+@pytest.fixture(scope="module")
+def curated():
+    return load_atlas(DATA_DIR)
+
+
+@pytest.fixture
+def mini(mini_dir):
+    return load_atlas(mini_dir)
+
+
+@pytest.fixture(params=["mini", "curated", "synthetic"])
+def any_atlas(request):
+    return request.getfixturevalue(request.param)
+
+
+@pytest.mark.parametrize("limit", [0, 1, 2, 5, MAX_CONFLICT_ROWS, 10**6])
+def test_first_conflicts_are_the_head_of_all_conflicts_and_count_them_all(any_atlas, limit):
+    full = conflicts(any_atlas)
+    shown, total = first_conflicts(any_atlas, limit)
+    assert total == len(full)
+    assert shown.columns.to_list() == full.columns.to_list()
+    assert shown.values.tolist() == full.head(limit).values.tolist()
+
+
+def test_the_10x_copy_has_more_conflicts_than_are_shown(synthetic):
+    shown, total = first_conflicts(synthetic)
+    assert total == 10 * len(conflicts(load_atlas(DATA_DIR))) > MAX_CONFLICT_ROWS == len(shown)
+
+
+def test_conflicts_display_escapes_only_the_rows_it_shows(monkeypatch):
+    calls = []
+    monkeypatch.setattr(about, "md_escape", lambda value: calls.append(value) or f"<{value}>")
+    rows = pd.DataFrame({"record_id": ["A-1", "B-2", "C-3"], "name": ["a", "b", "c"], "country_name": ["X", "Y", "Z"],
+                         "conflict_note": ["*one*", "two", "three"], "source_ids": ["S-1", "S-2", "S-3"]})
+    table = conflicts_display(rows, limit=2)
+    assert table.values.tolist() == [["<A-1>", "<a>", "<X>", "<*one*>", "<S-1>"], ["<B-2>", "<b>", "<Y>", "<two>", "<S-2>"]]
+    assert len(calls) == 2 * 5                      # the third row is never escaped
+
+
+def test_conflicts_display_escapes_markdown_in_record_text(curated):
+    shown, _ = first_conflicts(curated)
+    table = conflicts_display(shown)
+    # Notes quote dates, ids and parentheses: '-', '(' and ')' would be Markdown in st.table.
+    assert table["Record"].to_list() == [record.replace("-", "\\-") for record in shown["record_id"]]
+    assert all("\\(" in note for note, raw in zip(table["What the sources say"], shown["conflict_note"]) if "(" in raw)
