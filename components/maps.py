@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
@@ -130,42 +133,86 @@ def _lines(*lines: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def _is_in(column: pd.Series, values) -> np.ndarray:
+    """`column.isin(values)` without pandas 3 boxing each value into an Arrow scalar (slow for large id sets)."""
+    array = pa.array(column)
+    return pc.is_in(array, value_set=pa.array(list(values), type=array.type)).to_numpy(zero_copy_only=False)
+
+
+def _first_by_id(ids: pd.Series, limit: int, mask: np.ndarray | pd.Series | None = None) -> np.ndarray:
+    """Row positions of the `limit` smallest ids (among rows where `mask` is set), smallest first.
+
+    Picking k of n with Arrow costs a tenth of sorting all n, and then only the rows that are drawn are touched.
+    """
+    positions = np.arange(len(ids)) if mask is None else np.flatnonzero(np.asarray(mask, dtype=bool))
+    k = min(limit, len(positions))
+    if k == 0:
+        return positions[:0]
+    picked = pc.select_k_unstable(pa.array(ids).take(positions), k=k, sort_keys=[("id", "ascending")])
+    return positions[picked.to_numpy()]
+
+
+def _lists(frame: pd.DataFrame, columns: tuple[str, ...], positions: np.ndarray | None = None) -> dict[str, list]:
+    """These columns (at these row positions) as Python lists.
+
+    The map draws at most a few thousand rows, and per-row work in Python on lists is far cheaper than pandas
+    operations on wide Arrow-backed frames, each of which costs tens of microseconds per column.
+    """
+    if positions is None:
+        return {column: frame[column].tolist() for column in columns}
+    return {column: frame[column].take(positions).tolist() for column in columns}
+
+
+def _marker_frame(count: int, **columns) -> pd.DataFrame:
+    """A marker frame from per-row lists and one-value-for-all columns."""
+    return pd.DataFrame({name: columns[name] if isinstance(columns[name], list) else [columns[name]] * count
+                         for name in MARKER_COLUMNS}, columns=MARKER_COLUMNS)
+
+
 def key_dates(workshop_ids: pd.Series, events: pd.DataFrame) -> dict[str, list[str]]:
     """workshop id -> ['Memorandum (MoU): 2 March 2023 (day precision)', ...]: the first dated event of each
     key milestone, in life-cycle order (one pass over the events, however many workshops)."""
+    own = np.flatnonzero(_is_in(events["workshop_id"], set(workshop_ids)) & _is_in(events["milestone"], KEY_MILESTONES)
+                         & np.asarray(events["date"] != "", dtype=bool))
+    if not len(own):
+        return {}
+    rows = _lists(events, ("workshop_id", "milestone", "date", "date_precision"), own)
+    first: dict[tuple[str, str], int] = {}
+    # Earliest first (undated last, as pandas sorts): the first event of each milestone wins.
+    for i in np.argsort(events["date_start"].to_numpy()[own], kind="stable").tolist():
+        first.setdefault((rows["workshop_id"][i], rows["milestone"][i]), i)
     order = {m: i for i, m in enumerate(KEY_MILESTONES)}
-    own = events[events["workshop_id"].isin(set(workshop_ids)) & events["milestone"].isin(KEY_MILESTONES)
-                 & (events["date"] != "")]
-    own = own.sort_values("date_start").drop_duplicates(["workshop_id", "milestone"])
-    own = own.assign(order=own["milestone"].map(order)).sort_values(["workshop_id", "order"])
-    lines = [f"{t('milestone.' + m)}: {format_with_precision(d, p)}"
-             for m, d, p in zip(own["milestone"], own["date"], own["date_precision"])]
-    return pd.Series(lines, index=own["workshop_id"].to_numpy(), dtype=object).groupby(level=0).agg(list).to_dict() \
-        if lines else {}
+    dates: dict[str, list[str]] = {}
+    for (workshop_id, milestone), i in sorted(first.items(), key=lambda item: (item[0][0], order[item[0][1]])):
+        when = format_with_precision(rows["date"][i], rows["date_precision"][i])
+        dates.setdefault(workshop_id, []).append(f"{t('milestone.' + milestone)}: {when}")
+    return dates
+
+
+WORKSHOP_FIELDS = ("workshop_id", "name_en", "country", "country_name", "city", "coord_precision", "lon", "lat",
+                   "status", "status_as_of", "host_name", "partner_names", "partner_institution_ids")
 
 
 def workshop_markers(workshops: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """One marker per workshop, coloured by status; tooltip text is plain (the chart escapes it)."""
-    rows = []
-    dates_of = key_dates(workshops["workshop_id"], events)
-    for w in workshops.sort_values("workshop_id").itertuples(index=False):
-        status = t(f"status.{w.status}")
-        dates = dates_of.get(w.workshop_id, [])
-        rows.append({
-            "kind": "workshop", "record_kind": "workshop", "record_id": w.workshop_id, "name": w.name_en,
-            "country": w.country, "country_name": w.country_name, "place": w.city, "precision": w.coord_precision,
-            "lon": float(w.lon), "lat": float(w.lat), "colour": STATUS_COLOURS[w.status], "style_key": w.status,
-            # The table shows the most advanced milestone reached, named, with its precision.
-            "date_label": dates[-1] if dates else "",
-            "tt_title": w.name_en,
-            "tt_kind": t("map.tt.workshop_kind", status=status, as_of=format_partial(w.status_as_of)),
-            "tt_body": _lines(
-                t("map.tt.host", host=w.host_name or t("detail.not_named")),
-                t("map.tt.partners", partners=_some(list(w.partner_names)) or t("detail.not_named")),
-                _place_label(w.city, w.country_name, w.coord_precision),
-                *dates),
-        })
-    return pd.DataFrame(rows, columns=MARKER_COLUMNS)
+    w = _lists(workshops, WORKSHOP_FIELDS[:-1], _first_by_id(workshops["workshop_id"], len(workshops)))
+    dates_of = key_dates(w["workshop_id"], events)
+    dates = [dates_of.get(workshop_id, []) for workshop_id in w["workshop_id"]]
+    return _marker_frame(
+        len(w["workshop_id"]), kind="workshop", record_kind="workshop", record_id=w["workshop_id"], name=w["name_en"],
+        country=w["country"], country_name=w["country_name"], place=w["city"], precision=w["coord_precision"],
+        lon=[float(x) for x in w["lon"]], lat=[float(y) for y in w["lat"]],
+        colour=[STATUS_COLOURS[status] for status in w["status"]], style_key=w["status"],
+        # The table shows the most advanced milestone reached, named, with its precision.
+        date_label=[lines[-1] if lines else "" for lines in dates],
+        tt_title=w["name_en"],
+        tt_kind=[t("map.tt.workshop_kind", status=t(f"status.{status}"), as_of=format_partial(as_of))
+                 for status, as_of in zip(w["status"], w["status_as_of"])],
+        tt_body=[_lines(t("map.tt.host", host=host or t("detail.not_named")),
+                        t("map.tt.partners", partners=_some(list(partners)) or t("detail.not_named")),
+                        _place_label(city, country_name, precision), *lines)
+                 for host, partners, city, country_name, precision, lines in zip(
+                     w["host_name"], w["partner_names"], w["city"], w["country_name"], w["coord_precision"], dates)])
 
 
 def _some(names: list[str], limit: int = MAX_NAMES_IN_TOOLTIP) -> str:
@@ -184,78 +231,96 @@ def placed_events(events: pd.DataFrame) -> pd.Series:
             & events["lat"].notna() & events["lon"].notna())
 
 
+SITE_FIELDS = ("event_id", "title", "place_country", "place", "coord_precision", "lon", "lat", "category", "date",
+               "date_precision", "other_participants", "institution_names", "summary", "workshop_id")
+
+
 def site_markers(events: pd.DataFrame, country_names: dict[str, str]) -> pd.DataFrame:
     """One marker per cooperation event with a place (Confucius Institutes, campuses, labs, forums...)."""
-    rows = []
-    for e in events[placed_events(events)].sort_values("event_id").itertuples(index=False):
-        when = format_with_precision(e.date, e.date_precision)
-        place_country = country_names.get(e.place_country, e.place_country)
-        participants = t("map.tt.participants", names=e.other_participants) if e.other_participants else ""
-        rows.append({
-            "kind": "site", "record_kind": "event", "record_id": e.event_id, "name": e.title,
-            "country": e.place_country, "country_name": place_country, "place": e.place,
-            "precision": e.coord_precision, "lon": float(e.lon), "lat": float(e.lat),
-            "colour": CATEGORY_COLOURS[e.category], "style_key": e.category, "date_label": when,
-            "tt_title": e.title,
-            "tt_kind": t("map.tt.site_kind", category=t(f"category.{e.category}"), date=when),
-            "tt_body": _lines(
-                _place_label(e.place, place_country, e.coord_precision),
-                t("map.tt.institutions", names=_some(list(e.institution_names))) if e.institution_names else "",
-                participants,
-                _shorten(e.summary)),
-        })
-    return pd.DataFrame(rows, columns=MARKER_COLUMNS)
+    e = _lists(events, SITE_FIELDS[:-1], _first_by_id(events["event_id"], len(events), placed_events(events)))
+    when = [format_with_precision(date, precision) for date, precision in zip(e["date"], e["date_precision"])]
+    place_country = [country_names.get(code, code) for code in e["place_country"]]
+    return _marker_frame(
+        len(e["event_id"]), kind="site", record_kind="event", record_id=e["event_id"], name=e["title"],
+        country=e["place_country"], country_name=place_country, place=e["place"], precision=e["coord_precision"],
+        lon=[float(x) for x in e["lon"]], lat=[float(y) for y in e["lat"]],
+        colour=[CATEGORY_COLOURS[category] for category in e["category"]], style_key=e["category"], date_label=when,
+        tt_title=e["title"],
+        tt_kind=[t("map.tt.site_kind", category=t(f"category.{category}"), date=date)
+                 for category, date in zip(e["category"], when)],
+        tt_body=[_lines(_place_label(place, country_name, precision),
+                        t("map.tt.institutions", names=_some(list(names))) if names else "",
+                        t("map.tt.participants", names=others) if others else "",
+                        _shorten(summary))
+                 for place, country_name, precision, names, others, summary in zip(
+                     e["place"], place_country, e["coord_precision"], e["institution_names"],
+                     e["other_participants"], e["summary"])])
 
 
-def _partner_links(workshops: pd.DataFrame, institutions: pd.DataFrame) -> pd.DataFrame:
-    """(workshop, partner institution) pairs where the partner has coordinates, lead partner first."""
-    pairs = workshops[["workshop_id", "name_en", "lon", "lat", "city", "country_name", "status",
-                       "partner_institution_ids"]].explode("partner_institution_ids")
-    pairs = pairs.rename(columns={"partner_institution_ids": "institution_id", "name_en": "workshop_name",
-                                  "lon": "target_lon", "lat": "target_lat", "city": "target_city",
-                                  "country_name": "target_country"}).dropna(subset=["institution_id"])
-    located = institutions[institutions["lat"].notna() & institutions["lon"].notna()]
-    located = located[["institution_id", "name_en", "country", "country_name", "city", "lat", "lon",
-                       "coord_precision"]].rename(columns={"name_en": "partner_name"})
-    return pairs.merge(located, on="institution_id", how="inner")
+PARTNER_FIELDS = ("institution_id", "name_en", "country", "country_name", "city", "coord_precision", "lon", "lat")
 
 
-def partner_markers(workshops: pd.DataFrame, institutions: pd.DataFrame) -> pd.DataFrame:
-    """One marker per partner institution of the selected workshops that has a known location."""
-    links = _partner_links(workshops, institutions)
-    rows = []
-    for institution_id, group in links.sort_values(["institution_id", "workshop_id"]).groupby("institution_id", sort=True):
-        p = group.iloc[0]
-        kind = t("map.tt.partner_kind_cn") if p["country"] == "CN" else t("map.tt.partner_kind")
-        rows.append({
-            "kind": "partner", "record_kind": "institution", "record_id": institution_id, "name": p["partner_name"],
-            "country": p["country"], "country_name": p["country_name"], "place": p["city"],
-            "precision": p["coord_precision"], "lon": float(p["lon"]), "lat": float(p["lat"]),
-            "colour": PARTNER_COLOUR, "style_key": "partner", "date_label": "",
-            "tt_title": p["partner_name"], "tt_kind": kind,
-            "tt_body": _lines(_place_label(p["city"], p["country_name"], p["coord_precision"]),
-                              t("map.tt.partner_of", names=_some(list(group["workshop_name"])))),
-        })
-    return pd.DataFrame(rows, columns=MARKER_COLUMNS)
+def partner_links(workshops: pd.DataFrame, institutions: pd.DataFrame) -> dict[str, list]:
+    """(workshop, partner institution) pairs where the partner has coordinates, lead partner first, as columns.
+
+    Only the given (already capped) workshops are linked, and only their partners are looked up.
+    """
+    w = _lists(workshops, ("workshop_id", "name_en", "lon", "lat", "city", "country_name", "status",
+                           "partner_institution_ids"))
+    wanted = {pid for ids in w["partner_institution_ids"] for pid in ids}
+    located = np.flatnonzero(_is_in(institutions["institution_id"], wanted)
+                             & institutions["lat"].notna().to_numpy() & institutions["lon"].notna().to_numpy())
+    p = _lists(institutions, PARTNER_FIELDS, located)
+    row_of = {pid: k for k, pid in enumerate(p["institution_id"])}
+    pairs = [(i, row_of[pid]) for i, ids in enumerate(w["partner_institution_ids"]) for pid in ids if pid in row_of]
+    links = {name: [w[source][i] for i, _ in pairs] for name, source in (
+        ("workshop_id", "workshop_id"), ("workshop_name", "name_en"), ("status", "status"), ("target_lon", "lon"),
+        ("target_lat", "lat"), ("target_city", "city"), ("target_country", "country_name"))}
+    links |= {("partner_name" if field == "name_en" else field): [p[field][k] for _, k in pairs]
+              for field in PARTNER_FIELDS}
+    return links
 
 
-def partner_arcs(workshops: pd.DataFrame, institutions: pd.DataFrame) -> pd.DataFrame:
+def partner_markers(links: dict[str, list], limit: int = MAX_MARKERS_PER_LAYER) -> pd.DataFrame:
+    """One marker per partner institution of the linked workshops (the first `limit` by id)."""
+    members: dict[str, list[int]] = {}
+    for j in sorted(range(len(links["institution_id"])), key=lambda j: (links["institution_id"][j], links["workshop_id"][j])):
+        members.setdefault(links["institution_id"][j], []).append(j)
+    chosen = list(members)[:limit]
+    first = [members[pid][0] for pid in chosen]
+    p = {field: [links[field][j] for j in first] for field in ("partner_name", "country", "country_name", "city",
+                                                                "coord_precision", "lon", "lat")}
+    return _marker_frame(
+        len(chosen), kind="partner", record_kind="institution", record_id=chosen, name=p["partner_name"],
+        country=p["country"], country_name=p["country_name"], place=p["city"], precision=p["coord_precision"],
+        lon=[float(x) for x in p["lon"]], lat=[float(y) for y in p["lat"]], colour=PARTNER_COLOUR,
+        style_key="partner", date_label="", tt_title=p["partner_name"],
+        tt_kind=[t("map.tt.partner_kind_cn") if country == "CN" else t("map.tt.partner_kind") for country in p["country"]],
+        tt_body=[_lines(_place_label(city, country_name, precision),
+                        t("map.tt.partner_of", names=_some([links["workshop_name"][j] for j in members[pid]])))
+                 for pid, city, country_name, precision in zip(chosen, p["city"], p["country_name"],
+                                                               p["coord_precision"])])
+
+
+def partner_arcs(links: dict[str, list], limit: int = MAX_MARKERS_PER_LAYER) -> pd.DataFrame:
     """One arc per (partner with coordinates, workshop): from the partner's seat to the workshop's host city."""
-    links = _partner_links(workshops, institutions).sort_values(["workshop_id", "institution_id"])
-    frame = pd.DataFrame({
-        "record_kind": "workshop", "record_id": links["workshop_id"], "partner_id": links["institution_id"],
-        "source_lon": links["lon"].astype(float), "source_lat": links["lat"].astype(float),
-        "target_lon": links["target_lon"].astype(float), "target_lat": links["target_lat"].astype(float),
-        "source_colour": [hex_to_rgb(PARTNER_COLOUR, 200)] * len(links),
-        "target_colour": [hex_to_rgb(STATUS_COLOURS[s], 230) for s in links["status"]],
-        "tt_title": [t("map.tt.arc_title", partner=p, workshop=w)
-                     for p, w in zip(links["partner_name"], links["workshop_name"])],
-        "tt_kind": t("map.tt.arc_kind"),
+    order = sorted(range(len(links["workshop_id"])),
+                   key=lambda j: (links["workshop_id"][j], links["institution_id"][j]))[:limit]
+    a = {field: [links[field][j] for j in order] for field in links}
+    source_colour = hex_to_rgb(PARTNER_COLOUR, 200)
+    target_colours = {status: hex_to_rgb(colour, 230) for status, colour in STATUS_COLOURS.items()}
+    return pd.DataFrame({
+        "record_kind": ["workshop"] * len(order), "record_id": a["workshop_id"], "partner_id": a["institution_id"],
+        "source_lon": [float(x) for x in a["lon"]], "source_lat": [float(y) for y in a["lat"]],
+        "target_lon": [float(x) for x in a["target_lon"]], "target_lat": [float(y) for y in a["target_lat"]],
+        "source_colour": [source_colour] * len(order),
+        "target_colour": [target_colours[status] for status in a["status"]],
+        "tt_title": [t("map.tt.arc_title", partner=p, workshop=w) for p, w in zip(a["partner_name"], a["workshop_name"])],
+        "tt_kind": [t("map.tt.arc_kind")] * len(order),
         "tt_body": [t("map.tt.arc_body", source=_join(city, country), target=_join(target_city, target_country))
                     for city, country, target_city, target_country in zip(
-                        links["city"], links["country_name"], links["target_city"], links["target_country"])],
+                        a["city"], a["country_name"], a["target_city"], a["target_country"])],
     })
-    return frame.reset_index(drop=True)
 
 
 def spread_offsets(markers: pd.DataFrame) -> pd.DataFrame:
@@ -264,21 +329,22 @@ def spread_offsets(markers: pd.DataFrame) -> pd.DataFrame:
     A lone marker stays exactly on its point; a group is laid out on a sunflower spiral in a fixed order
     (workshops, then partners, then sites, each by id), so the layout is the same on every run.
     """
-    if markers.empty:
-        return markers.assign(offset_x=pd.Series(dtype=float), offset_y=pd.Series(dtype=float))
-    place_key = markers["country"] + "|" + markers["place"].str.casefold().str.strip()
-    # Without a place name, only exactly equal coordinates count as the same place.
-    no_place = markers["place"].str.strip() == ""
-    place_key = place_key.where(~no_place, markers["lat"].round(4).astype(str) + "," + markers["lon"].round(4).astype(str))
-    order = markers["kind"].map({k: i for i, k in enumerate(KIND_ORDER)})
-    ranked = markers.assign(_key=place_key, _order=order).sort_values(["_key", "_order", "record_id"])
-    rank = ranked.groupby("_key").cumcount()
-    size = ranked.groupby("_key")["_key"].transform("size")
-    radius = SPREAD_STEP_PX * (rank + 0.5) ** 0.5
-    angle = rank * GOLDEN_ANGLE
-    ranked["offset_x"] = (radius * angle.map(math.cos)).where(size > 1, 0.0).round(1)
-    ranked["offset_y"] = (radius * angle.map(math.sin)).where(size > 1, 0.0).round(1)
-    return ranked.drop(columns=["_key", "_order"]).loc[markers.index]
+    m = _lists(markers, ("country", "place", "lat", "lon", "kind", "record_id"))
+    groups: dict[tuple, list[int]] = {}
+    for i, (country, place, lat, lon) in enumerate(zip(m["country"], m["place"], m["lat"], m["lon"])):
+        # Without a place name, only exactly equal coordinates count as the same place.
+        key = ("place", country, place.casefold().strip()) if place.strip() else ("point", round(lat, 4), round(lon, 4))
+        groups.setdefault(key, []).append(i)
+    kind_order = {kind: i for i, kind in enumerate(KIND_ORDER)}
+    offset_x, offset_y = np.zeros(len(markers)), np.zeros(len(markers))
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        members.sort(key=lambda i: (kind_order.get(m["kind"][i], len(KIND_ORDER)), m["record_id"][i]))
+        for rank, i in enumerate(members):
+            radius, angle = SPREAD_STEP_PX * (rank + 0.5) ** 0.5, rank * GOLDEN_ANGLE
+            offset_x[i], offset_y[i] = radius * math.cos(angle), radius * math.sin(angle)
+    return markers.assign(offset_x=offset_x.round(1), offset_y=offset_y.round(1))
 
 
 # --- the map as a whole ----------------------------------------------------------------------------------------
@@ -297,6 +363,8 @@ class MapData:
     workshop_total: int = 0
     workshop_countries: int = 0
     site_total: int = 0
+    partner_total: int = 0
+    arc_total: int = 0
     unplaced_events: int = 0
     show_sites: bool = True
     show_arcs: bool = True
@@ -324,21 +392,27 @@ class MapData:
 
 def build_map_data(selection: Selection, atlas: Atlas, show_sites: bool = True, show_arcs: bool = True,
                    limit: int = MAX_MARKERS_PER_LAYER) -> MapData:
-    """Markers and arcs for the filtered selection (workshop key dates come from all of its milestones)."""
-    country_names = dict(zip(atlas.countries["iso2"], atlas.countries["name_en"]))
-    events = selection.events
-    placed = events[placed_events(events)]
-    # Tooltips are built only for what is drawn, so a huge selection costs no more than the cap.
-    workshops = selection.workshops.sort_values("workshop_id").head(limit)
+    """Markers and arcs for the filtered selection (workshop key dates come from all of its milestones).
+
+    Each layer is capped before any row is built: tooltips, links and arcs are made only for what is drawn.
+    """
+    country_names = dict(zip(atlas.countries["iso2"].tolist(), atlas.countries["name_en"].tolist()))
+    events, workshops = selection.events, selection.workshops
+    placed = np.asarray(placed_events(events), dtype=bool)
+    drawn = workshops[list(WORKSHOP_FIELDS)].take(_first_by_id(workshops["workshop_id"], limit))
+    links = partner_links(drawn, atlas.institutions)
     return MapData(
-        workshops=workshop_markers(workshops, atlas.events),
-        sites=site_markers(placed.sort_values("event_id").head(limit), country_names),
-        partners=partner_markers(workshops, atlas.institutions).head(limit),
-        arcs=partner_arcs(workshops, atlas.institutions).head(limit),
-        workshop_total=len(selection.workshops),
-        workshop_countries=selection.workshops["country"].nunique(),
-        site_total=len(placed),
-        unplaced_events=int(((events["workshop_id"] == "") & ~placed_events(events)).sum()),
+        workshops=workshop_markers(drawn, atlas.events),
+        sites=site_markers(events[list(SITE_FIELDS)].take(_first_by_id(events["event_id"], limit, placed)),
+                           country_names),
+        partners=partner_markers(links, limit),
+        arcs=partner_arcs(links, limit),
+        workshop_total=len(workshops),
+        workshop_countries=workshops["country"].nunique(),
+        site_total=int(placed.sum()),
+        partner_total=len(set(links["institution_id"])),
+        arc_total=len(links["institution_id"]),
+        unplaced_events=int((np.asarray(events["workshop_id"] == "", dtype=bool) & ~placed).sum()),
         show_sites=show_sites, show_arcs=show_arcs)
 
 
@@ -465,23 +539,25 @@ def deck_safe(text: str) -> str:
     return "@\u200b" + text[1:] if text.startswith("@@") else text
 
 
-def _marker_records(markers: pd.DataFrame) -> list[dict]:
-    records = []
-    for m in markers.itertuples(index=False):
-        records.append({
-            "record_kind": m.record_kind, "record_id": m.record_id, "lon": m.lon, "lat": m.lat,
-            "icon": icon_id(SHAPES[m.kind], m.colour, m.precision != "campus"),
-            "size": ICON_SIZE_PX[m.kind], "pixel_offset": [m.offset_x, m.offset_y],
-            "tt_title": deck_safe(m.tt_title), "tt_kind": deck_safe(m.tt_kind), "tt_body": deck_safe(m.tt_body)})
+def _marker_records(markers: pd.DataFrame) -> dict[str, list[dict]]:
+    """The chart's data for each kind of marker, in one pass over the frame."""
+    m = _lists(markers, ("kind", "record_kind", "record_id", "lon", "lat", "colour", "precision", "offset_x",
+                         "offset_y", "tt_title", "tt_kind", "tt_body"))
+    records: dict[str, list[dict]] = {kind: [] for kind in KIND_ORDER}
+    for kind, record_kind, record_id, lon, lat, colour, precision, offset_x, offset_y, title, what, body in zip(*m.values()):
+        records[kind].append({
+            "record_kind": record_kind, "record_id": record_id, "lon": lon, "lat": lat,
+            "icon": icon_id(SHAPES[kind], colour, precision != "campus"),
+            "size": ICON_SIZE_PX[kind], "pixel_offset": [offset_x, offset_y],
+            "tt_title": deck_safe(title), "tt_kind": deck_safe(what), "tt_body": deck_safe(body)})
     return records
 
 
 def _arc_records(arcs: pd.DataFrame) -> list[dict]:
-    records = arcs.drop(columns=["partner_id"]).to_dict("records")
-    for record in records:
-        for field in ("tt_title", "tt_kind", "tt_body"):
-            record[field] = deck_safe(record[field])
-    return records
+    columns = _lists(arcs, tuple(column for column in arcs.columns if column != "partner_id"))
+    for field in ("tt_title", "tt_kind", "tt_body"):
+        columns[field] = [deck_safe(text) for text in columns[field]]
+    return [dict(zip(columns, values)) for values in zip(*columns.values())]
 
 
 def _icon_layer(layer_id: str, records: list[dict]) -> pdk.Layer:
@@ -543,10 +619,10 @@ def build_deck(map_data: MapData, atlas: Atlas, view: MapView, basemap: bool = F
             # Tilted into the ground plane, the arcs curve visibly on a flat (unpitched) map.
             get_tilt=90,
             great_circle=False, pickable=True, auto_highlight=True))
+    records = _marker_records(markers)
     for kind, layer_id in (("partner", "partners"), ("site", "sites"), ("workshop", "workshops")):
-        records = _marker_records(markers[markers["kind"] == kind]) if not markers.empty else []
-        if records:
-            layers.append(_icon_layer(layer_id, records))
+        if records[kind]:
+            layers.append(_icon_layer(layer_id, records[kind]))
     return CompactDeck(
         layers=layers,
         initial_view_state=pdk.ViewState(latitude=view.latitude, longitude=view.longitude, zoom=view.zoom,
