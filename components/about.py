@@ -10,7 +10,7 @@ import pandas as pd
 from atlas.dates import format_partial
 from atlas.i18n import t
 from atlas.load import Atlas
-from atlas.summaries import CONFLICT_TABLES
+from atlas.summaries import CONFLICT_TABLES, RECORD_TABLES
 from components.text import md_escape
 
 MAX_SOURCE_ROWS = 1000
@@ -50,6 +50,22 @@ def dictionary_display(dictionary: pd.DataFrame) -> pd.DataFrame:
     return dictionary[["field", "type", "constraints", "description"]].map(md_escape).rename(columns={
         "field": t("about.col_field"), "type": t("about.col_type"),
         "constraints": t("about.col_constraints"), "description": t("about.col_description")})
+
+
+def most_cited_sources(atlas: Atlas, limit: int = MAX_SOURCE_ROWS) -> pd.DataFrame:
+    """The first `limit` rows of summaries.sources_with_counts, sorting only the sources that can be among them."""
+    # The links hold every citation as a row position already: no source id is hashed again on each run.
+    cited = [atlas.links.lists[(name, "source_ids")].targets for name in RECORD_TABLES]
+    records = np.bincount(np.concatenate(cited), minlength=len(atlas.sources)).astype(np.int64)
+    candidates = np.arange(len(records))
+    if 0 < limit < len(records):
+        # Whatever the ties at the limit-th highest count, every row shown has at least that count.
+        threshold = np.partition(records, len(records) - limit)[len(records) - limit]
+        candidates = np.flatnonzero(records >= threshold)
+    keys = pd.DataFrame({"records": records[candidates], "row": candidates,
+                         "source_id": atlas.sources["source_id"].to_numpy()[candidates]})
+    shown = keys.sort_values(["records", "source_id"], ascending=[False, True])["row"].to_numpy()[:max(limit, 0)]
+    return atlas.sources.iloc[shown].assign(records=records[shown]).reset_index(drop=True)
 
 
 def sources_display(sources: pd.DataFrame, limit: int = MAX_SOURCE_ROWS) -> pd.DataFrame:

@@ -6,9 +6,10 @@ import streamlit as st
 
 from atlas.export import citation_text
 from atlas.i18n import t
-from atlas.summaries import bibtex, data_dictionary, readme_sections, source_mix_by_country, sources_with_counts
+from atlas.summaries import bibtex, data_dictionary, readme_sections, source_mix_by_country
 from components.about import (MAX_CONFLICT_ROWS, MAX_SOURCE_ROWS, anchor, conflicts_display, dictionary_display,
-                              first_conflicts, is_conflict_section, mix_display, sources_display, split_changelog)
+                              first_conflicts, is_conflict_section, mix_display, most_cited_sources, sources_display,
+                              split_changelog)
 from components.cached import data_dir
 from components.detail import site_config
 from components.layout import page_setup
@@ -70,9 +71,9 @@ for name, spec in atlas.specs.items():
 
 st.header(t("about.sources_heading"), anchor=anchor(t("about.sources_heading")))
 st.markdown(t("about.sources_intro"))
-sources = sources_with_counts(atlas)
-if len(sources) > MAX_SOURCE_ROWS:
-    st.caption(t("about.sources_capped", shown=MAX_SOURCE_ROWS, total=len(sources)))
+sources = most_cited_sources(atlas, MAX_SOURCE_ROWS)
+if len(atlas.sources) > len(sources):
+    st.caption(t("about.sources_capped", shown=len(sources), total=len(atlas.sources)))
 st.dataframe(sources_display(sources), hide_index=True, width="stretch",
              column_config={t("about.col_link"): st.column_config.LinkColumn(t("about.col_link"), width="medium"),
                             t("about.col_records"): st.column_config.NumberColumn(width="small", help=t("about.col_records_help"))})

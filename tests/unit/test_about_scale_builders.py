@@ -8,15 +8,15 @@ import pandas as pd
 import pytest
 
 from atlas import load_atlas
-from atlas.summaries import conflicts
+from atlas.summaries import conflicts, sources_with_counts
 from components import about
-from components.about import MAX_CONFLICT_ROWS, conflicts_display, first_conflicts
+from components.about import MAX_CONFLICT_ROWS, conflicts_display, first_conflicts, most_cited_sources
 from helpers import DATA_DIR, REPO
 
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory):
-    """data/ ten times over (ids suffixed, same schema): its conflicts pass MAX_CONFLICT_ROWS."""
+    """data/ ten times over (ids suffixed, same schema): sources tie in tens, conflicts pass MAX_CONFLICT_ROWS."""
     sys.path.insert(0, str(REPO / "benchmarks"))
     from bench_support import synthetic_dataset
     directory, _ = synthetic_dataset(DATA_DIR, 10, tmp_path_factory.mktemp("synthetic"))
@@ -36,6 +36,18 @@ def mini(mini_dir):
 @pytest.fixture(params=["mini", "curated", "synthetic"])
 def any_atlas(request):
     return request.getfixturevalue(request.param)
+
+
+@pytest.mark.parametrize("limit", [0, 1, 2, 7, 1000, 10**6])
+def test_most_cited_sources_are_the_head_of_the_full_sort(any_atlas, limit):
+    pd.testing.assert_frame_equal(most_cited_sources(any_atlas, limit), sources_with_counts(any_atlas).head(limit))
+
+
+def test_most_cited_sources_keep_id_order_within_ties_at_the_cut(synthetic):
+    # Every source has ten copies with the same count, so any cut inside a group must take its lowest ids.
+    full = sources_with_counts(synthetic)
+    cut = next(n for n in range(5, len(full)) if full["records"][n - 1] == full["records"][n])
+    assert most_cited_sources(synthetic, cut)["source_id"].to_list() == full["source_id"][:cut].to_list()
 
 
 @pytest.mark.parametrize("limit", [0, 1, 2, 5, MAX_CONFLICT_ROWS, 10**6])
