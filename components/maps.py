@@ -353,7 +353,8 @@ def spread_offsets(markers: pd.DataFrame) -> pd.DataFrame:
 class MapData:
     """What the map draws for one selection; sites and partner links can be switched off.
 
-    Marker frames hold at most MAX_MARKERS_PER_LAYER rows each (first by id); the totals count every match.
+    Marker frames hold at most MAX_MARKERS_PER_LAYER rows each (first by id); the totals count every match
+    (partners and links: those of the drawn workshops).
     """
 
     workshops: pd.DataFrame
@@ -705,7 +706,9 @@ def caption_text(map_data: MapData) -> str:
     if counts["unplaced_events"]:
         text += " " + _count("unplaced", counts["unplaced_events"])
     for drawn, total, what in ((len(map_data.workshops), map_data.workshop_total, "workshops"),
-                               (len(map_data.sites), map_data.site_total if map_data.show_sites else 0, "sites")):
+                               (len(map_data.sites), map_data.site_total if map_data.show_sites else 0, "sites"),
+                               (len(map_data.partners), map_data.partner_total if map_data.show_arcs else 0, "partners"),
+                               (len(map_data.arcs), map_data.arc_total if map_data.show_arcs else 0, "arcs")):
         if drawn < total:
             text += " " + t(f"map.caption.capped_{what}", shown=f"{drawn:,}", total=f"{total:,}")
     return text

@@ -448,6 +448,25 @@ def test_real_data_every_workshop_is_on_the_map_inside_the_opening_view(real):
         assert 0 <= x <= maps.MAP_WIDTH_PX and 0 <= y <= maps.MAP_HEIGHT_PX, (lon, lat)
 
 
+def test_partner_and_link_layers_are_capped_and_the_caption_says_so(real):
+    data = maps.build_map_data(apply_filters(real, Filters()), real, limit=3)
+    drawn = real.workshops.sort_values("workshop_id").head(3)
+    located = set(real.institutions.loc[real.institutions["lat"].notna(), "institution_id"])
+    links = [(w, p) for w, ids in zip(drawn["workshop_id"], drawn["partner_institution_ids"]) for p in ids if p in located]
+    partners = sorted({p for _, p in links})
+    assert len(partners) > 3 and len(links) > 3, "the real data's first workshops should have enough partners"
+    assert list(data.partners["record_id"]) == partners[:3]                       # first by id
+    assert list(zip(data.arcs["record_id"], data.arcs["partner_id"])) == sorted(links)[:3]
+    text = maps.caption_text(data)
+    assert f"The map draws the first 3 of {len(partners)} partner institutions of these workshops (by id)" in text
+    assert f"The map draws the first 3 of {len(links)} partner links (by workshop id)" in text
+    # Hidden links are not "capped".
+    hidden = maps.build_map_data(apply_filters(real, Filters()), real, limit=3, show_arcs=False)
+    hidden_text = maps.caption_text(hidden)
+    assert "partner links hidden" in hidden_text and "partner institutions" not in hidden_text
+    assert "partner links (by workshop id)" not in hidden_text
+
+
 def test_real_data_every_located_partner_gets_an_arc(real):
     data = map_data(real)
     located = set(real.institutions.loc[real.institutions["lat"].notna(), "institution_id"])
