@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 
 from atlas import load_atlas
-from atlas.summaries import conflicts, sources_with_counts
+from atlas.summaries import conflicts, source_mix_by_country, sources_with_counts
 from components import about
-from components.about import MAX_CONFLICT_ROWS, conflicts_display, first_conflicts, most_cited_sources
+from components.about import (MAX_CONFLICT_ROWS, conflicts_display, first_conflicts, most_cited_sources,
+                              source_mix)
 from helpers import DATA_DIR, REPO
 
 
@@ -48,6 +49,10 @@ def test_most_cited_sources_keep_id_order_within_ties_at_the_cut(synthetic):
     full = sources_with_counts(synthetic)
     cut = next(n for n in range(5, len(full)) if full["records"][n - 1] == full["records"][n])
     assert most_cited_sources(synthetic, cut)["source_id"].to_list() == full["source_id"][:cut].to_list()
+
+
+def test_source_mix_equals_the_crosstab_version(any_atlas):
+    pd.testing.assert_frame_equal(source_mix(any_atlas), source_mix_by_country(any_atlas))
 
 
 @pytest.mark.parametrize("limit", [0, 1, 2, 5, MAX_CONFLICT_ROWS, 10**6])
