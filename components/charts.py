@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import copy
 import heapq
 import html
 import math
 import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import pyarrow as pa
+import pyarrow.compute as pc
 from plotly.subplots import make_subplots
 
 from atlas.dates import format_with_precision
 from atlas.i18n import t
 from atlas.load import OPENING_MILESTONES
+from components.figures import fast_figure
 from components.palette import CATEGORY_COLOURS, STATUS_COLOURS, STATUS_ORDER
 
 ONE_DAY = pd.Timedelta(days=1)
@@ -67,6 +73,10 @@ STAGE_MILESTONES = {
     "partially_operating": ("trial_operation", "partial_opening"),
     "operating": ("opening",),
 }
+STAGE_KINDS = [kind for kinds in STAGE_MILESTONES.values() for kind in kinds]
+STAGE_KIND_RANKS = np.array([STATUS_ORDER.index(status) for status, kinds in STAGE_MILESTONES.items() for _ in kinds])
+ONE_DAY_NS = ONE_DAY.value
+GROWTH_COLUMNS = ["country_name", "year", "status", "workshops"]
 
 
 # ---------------------------------------------------------------- shared helpers
@@ -117,12 +127,11 @@ def year_window(year_range: tuple[int, int] | None) -> list[pd.Timestamp] | None
 
 def empty_figure(message: str, height: int = 160) -> go.Figure:
     """A figure that says why there is nothing to draw instead of showing blank axes."""
-    figure = go.Figure()
-    figure.add_annotation(text=escape(message), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                          font=dict(size=14))
-    figure.update_layout(height=height, xaxis=dict(visible=False), yaxis=dict(visible=False),
-                         margin=dict(l=10, r=10, t=10, b=10), meta={"empty": True})
-    return figure
+    return fast_figure([], dict(
+        annotations=[dict(text=escape(message), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                          font=dict(size=14))],
+        height=height, xaxis=dict(visible=False), yaxis=dict(visible=False), margin=dict(l=10, r=10, t=10, b=10),
+        meta={"empty": True}))
 
 
 def is_empty_figure(figure: go.Figure) -> bool:
@@ -142,49 +151,16 @@ def today_marks(today: pd.Timestamp) -> tuple[dict, dict]:
     return line, label
 
 
-def point_traces(frame: pd.DataFrame, y: str, label: str, group: str, symbol: str, colour: str, size: int,
-                 customdata: list[list], hovertemplate: str) -> list[go.Scatter]:
-    """Markers of one kind: filled where the day is known, hollow (a second trace) where only the month or year
-    is; one scalar style per trace keeps plotly's validation fast."""
-    traces = []
-    exact = frame["exact"].to_numpy()
-    data = np.empty((len(customdata), len(customdata[0]) if customdata else 0), dtype=object)
-    data[:] = customdata
-    for is_day, outline, width in ((True, "#333333", 1), (False, colour, 2.5)):
-        chosen = exact == is_day
-        if not chosen.any():
-            continue
-        traces.append(go.Scatter(
-            x=frame.loc[chosen, "x"].to_numpy(), y=frame.loc[chosen, y].to_numpy(), mode="markers", name=label,
-            legendgroup=group, showlegend=not traces, customdata=data[chosen], hovertemplate=hovertemplate,
-            marker=dict(symbol=symbol if is_day else f"{symbol}-open", size=size, color=colour,
-                        line=dict(color=outline, width=width))))
-    return traces
-
-
-def band_trace(frame: pd.DataFrame, start: str, end: str, y: str, label: str, group: str, colour: str,
-               width: int, opacity: float) -> go.Scatter:
-    """The spans of imprecise dates as thick translucent bands (not hoverable: the marker on top is)."""
-    xs, ys = band_segments(frame[start], frame[end], frame[y])
-    return go.Scatter(x=xs, y=ys, mode="lines", name=f"{label} ({t('timeline.span')})", legendgroup=group,
-                      showlegend=False, hoverinfo="skip", opacity=opacity, line=dict(color=colour, width=width))
-
-
-def hollow_legend_entry(size: int) -> go.Scatter:
-    return go.Scatter(x=[None], y=[None], mode="markers", name=t("timeline.legend_hollow"), hoverinfo="skip",
-                      marker=dict(symbol="circle-open", size=size, color="#555555", line=dict(width=2.5)))
-
-
 def legend_on_top(plot_height_px: float, gap_px: float = 8) -> dict:
     """A horizontal legend just above the plot; plotly wraps it and grows the top margin to fit the rows."""
     return dict(orientation="h", x=0, xanchor="left", y=1 + gap_px / max(plot_height_px, 1), yanchor="bottom",
                 font=dict(size=12), itemsizing="constant")
 
 
-def legend_allowance(figure: go.Figure) -> int:
+def legend_allowance(traces: Iterable[dict]) -> int:
     """Extra figure height for the legend as it wraps on a phone (about two entries a row); at 1400 px it needs
     less and the plot simply gets roomier rows."""
-    entries = sum(1 for trace in figure.data if trace.showlegend is not False)
+    entries = sum(1 for trace in traces if trace.get("showlegend") is not False)
     return 26 * math.ceil(entries / 2)
 
 
@@ -193,73 +169,219 @@ def count_tick(largest: float) -> int:
     return max(1, math.ceil(largest / 6))
 
 
-def dated(events: pd.DataFrame) -> pd.DataFrame:
-    return events[events["date_start"].notna()]
+# ---------------------------------------------------------------- arrays
+# The builders work on numpy arrays of the few rows and columns they draw: each pandas operation on these wide
+# Arrow-backed frames costs tens of microseconds, and a chart made of hundreds of them was most of a rerun.
+
+def _positions(values: pd.Series | np.ndarray, choices: pd.Series | Sequence[str]) -> np.ndarray:
+    """The position of each value in `choices`, -1 where absent. Hashed by Arrow: Series.isin with a set of
+    ids boxes every value in Python (26 ms for 86,000 events against 4,000 workshop ids)."""
+    if len(choices) == 0:
+        return np.full(len(values), -1, dtype=np.int64)
+    found = pc.index_in(pa.array(values, from_pandas=True), value_set=pa.array(choices, from_pandas=True))
+    return found.fill_null(-1).to_numpy().astype(np.int64)
 
 
-def timeline_columns(events: pd.DataFrame) -> pd.DataFrame:
-    """Dated events with only the columns the timeline draws: copying wide frames dominated the build time."""
-    return events.loc[events["date_start"].notna(), TIMELINE_COLUMNS]
+def _take(column: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """The values at row positions `rows` as numpy (objects for text), converting only those rows."""
+    return column.array.take(rows).to_numpy()
+
+
+def _order(*keys: pd.Series | np.ndarray) -> np.ndarray:
+    """Row positions sorting by `keys` (first key first): stable, missing values last (Arrow's default), like
+    sort_values."""
+    table = pa.table({str(i): pa.array(key, from_pandas=True) for i, key in enumerate(keys)})
+    return pc.sort_indices(table, sort_keys=[(str(i), "ascending") for i in range(len(keys))]).to_numpy()
+
+
+def _factorize(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes into the sorted distinct values, and those values (hashed by Arrow, no Python loop over rows)."""
+    encoded = pa.array(values, from_pandas=True).dictionary_encode()
+    names = np.array(encoded.dictionary.to_pylist(), dtype=object)
+    order = np.argsort(names, kind="stable")
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[order] = np.arange(len(names))
+    return rank[encoded.indices.to_numpy()], names[order]
+
+
+def _marker_x(start: np.ndarray, end: np.ndarray, exact: np.ndarray) -> np.ndarray:
+    """marker_position on datetime64[ns] arrays (NaT stays NaT)."""
+    return np.where(exact, start, start + (end + np.timedelta64(ONE_DAY_NS, "ns") - start) // 2)
+
+
+def _datetimes(values: np.ndarray) -> list:
+    """datetime objects (what plotly writes as ISO text) from datetime64 values, without boxing pandas Timestamps."""
+    return values.astype("datetime64[us]").tolist()
+
+
+def _segments(left: np.ndarray, right: np.ndarray, y: np.ndarray) -> tuple[list, list]:
+    """x/y for one line trace of None-separated segments from `left` to `right` at height `y`."""
+    xs = np.full(3 * len(left), None, dtype=object)
+    xs[0::3] = _datetimes(left)
+    xs[1::3] = _datetimes(right)
+    ys = np.full(3 * len(left), None, dtype=object)
+    ys[0::3] = ys[1::3] = y.tolist()
+    return xs.tolist(), ys.tolist()
+
+
+def _customdata(columns: list[list]) -> np.ndarray:
+    """One row per point from equal-length columns, as an object array so a trace can take any subset of rows."""
+    data = np.empty((len(columns[0]) if columns else 0, len(columns)), dtype=object)
+    for index, column in enumerate(columns):
+        data[:, index] = column
+    return data
+
+
+def point_traces(x: np.ndarray, y: np.ndarray, exact: np.ndarray, label: str, group: str, symbol: str, colour: str,
+                 size: int, customdata: np.ndarray, hovertemplate: str) -> list[dict]:
+    """Markers of one kind: filled where the day is known, hollow (a second trace) where only the month or year
+    is."""
+    traces: list[dict] = []
+    for is_day, outline, width in ((True, "#333333", 1), (False, colour, 2.5)):
+        chosen = exact == is_day
+        if not chosen.any():
+            continue
+        traces.append(dict(
+            type="scatter", x=x[chosen], y=y[chosen], mode="markers", name=label, legendgroup=group,
+            showlegend=not traces, customdata=customdata[chosen], hovertemplate=hovertemplate,
+            marker=dict(symbol=symbol if is_day else f"{symbol}-open", size=size, color=colour,
+                        line=dict(color=outline, width=width))))
+    return traces
+
+
+def band_trace(start: np.ndarray, end: np.ndarray, y: np.ndarray, label: str, group: str, colour: str, width: int,
+               opacity: float) -> dict:
+    """The spans of imprecise dates as thick translucent bands (not hoverable: the marker on top is)."""
+    xs, ys = _segments(start, end + np.timedelta64(ONE_DAY_NS, "ns"), y)
+    return dict(type="scatter", x=xs, y=ys, mode="lines", name=f"{label} ({t('timeline.span')})", legendgroup=group,
+                showlegend=False, hoverinfo="skip", opacity=opacity, line=dict(color=colour, width=width))
+
+
+def hollow_legend_entry(size: int) -> dict:
+    return dict(type="scatter", x=[None], y=[None], mode="markers", name=t("timeline.legend_hollow"),
+                hoverinfo="skip", marker=dict(symbol="circle-open", size=size, color="#555555", line=dict(width=2.5)))
+
+
+def date_axis(year_range: tuple[int, int] | None) -> dict:
+    axis = dict(type="date", showgrid=True, automargin=True)
+    if year_range:
+        axis["range"] = year_window(year_range)
+    return axis
+
+
+def dated_count(events: pd.DataFrame) -> int:
+    return int(np.count_nonzero(~np.isnat(events["date_start"].to_numpy())))
 
 
 def undated_titles(events: pd.DataFrame) -> list[str]:
     """Titles of events with no date, which no timeline can place."""
-    return events.loc[events["date_start"].isna(), "title"].tolist()
+    return _take(events["title"], np.flatnonzero(np.isnat(events["date_start"].to_numpy()))).tolist()
 
 
 # ---------------------------------------------------------------- milestone strip
 
 def workshop_milestones(workshops: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
-    """Dated milestone events of the given workshops, earliest first (only the columns the charts use)."""
-    wanted = events["workshop_id"].isin(set(workshops["workshop_id"])) & events["date_start"].notna()
-    return events.loc[wanted, MILESTONE_COLUMNS].sort_values(["date_start", "event_id"])
+    """Dated milestone events of the given workshops, earliest first (only the columns the charts use).
+    The page computes this once and passes it to workshop_rows, build_milestone_strip and stage_years."""
+    start = events["date_start"].to_numpy()
+    wanted = np.flatnonzero((_positions(events["workshop_id"], workshops["workshop_id"]) >= 0) & ~np.isnat(start))
+    wanted = wanted[_order(start[wanted], _take(events["event_id"], wanted))]
+    return events[MILESTONE_COLUMNS].take(wanted)
 
 
-def _first(milestones: pd.DataFrame, kinds: tuple[str, ...], prefix: str) -> pd.DataFrame:
-    first = milestones[milestones["milestone"].isin(kinds)].groupby("workshop_id").head(1).set_index("workshop_id")
-    columns = {"date": "date", "date_precision": "precision", "date_start": "start", "date_end": "end",
-               "milestone": "milestone"}
-    return first[list(columns)].rename(columns={k: f"{prefix}_{v}" for k, v in columns.items()})
+def _first_of(owner: np.ndarray, chosen: np.ndarray, count: int) -> np.ndarray:
+    """For each of `count` workshops, the position of its first chosen milestone (they come sorted), else -1."""
+    rows = np.flatnonzero(chosen & (owner >= 0))
+    found = np.full(count, -1, dtype=np.int64)
+    owners, first = np.unique(owner[rows], return_index=True)
+    found[owners] = rows[first]
+    return found
+
+
+def _pick(values: np.ndarray, found: np.ndarray, missing: object) -> np.ndarray:
+    """values[found], and `missing` where found is -1."""
+    picked = np.full(len(found), missing, dtype=values.dtype)
+    hit = found >= 0
+    picked[hit] = values[found[hit]]
+    return picked
+
+
+def _months_ranges(first_start: np.ndarray, first_end: np.ndarray, second_start: np.ndarray,
+                   second_end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """months_range on datetime64[ns] arrays (whole days, floored like Timedelta.days; halves round to even)."""
+    def months(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
+        days = np.floor_divide(later.astype(np.int64) - earlier.astype(np.int64), ONE_DAY_NS)
+        return np.rint(np.maximum(0.0, days / DAYS_PER_MONTH)).astype(np.int64)
+    return months(second_start, first_end), months(second_end, first_start)
 
 
 def months_range(first_start, first_end, second_start, second_end) -> tuple[int, int]:
     """Fewest and most whole months that can lie between two partial dates, given their spans."""
-    low = max(0.0, (second_start - first_end).days / DAYS_PER_MONTH)
-    high = max(0.0, (second_end - first_start).days / DAYS_PER_MONTH)
-    return round(low), round(high)
-
-
-def _duration_text(signed_start, signed_end, opened_start, opened_end, today: pd.Timestamp) -> str:
-    if pd.isna(signed_start):
-        return t("timeline.duration_no_signing")
-    if pd.isna(opened_start):
-        low, high = months_range(signed_start, signed_end, today, today)
-        return t("timeline.duration_not_opened", months=_months_text(low, high))
-    return _months_text(*months_range(signed_start, signed_end, opened_start, opened_end))
+    low, high = _months_ranges(*(np.array([value], dtype="datetime64[ns]")
+                                 for value in (first_start, first_end, second_start, second_end)))
+    return int(low[0]), int(high[0])
 
 
 def _months_text(low: int, high: int) -> str:
     return t("timeline.months", months=low) if low == high else t("timeline.months_range", low=low, high=high)
 
 
-def workshop_rows(workshops: pd.DataFrame, events: pd.DataFrame, today: pd.Timestamp | None = None) -> pd.DataFrame:
-    """One row per workshop, ordered by its first signed document (then its first milestone, then name)."""
+def _durations(signed_start: np.ndarray, signed_end: np.ndarray, opened_start: np.ndarray, opened_end: np.ndarray,
+               today: pd.Timestamp) -> list[str]:
+    """'9 months', '11–23 months' or 'not opened: …' per workshop; each distinct text is formatted once."""
+    waiting = np.isnat(opened_start)
+    now = np.datetime64(today.value, "ns")
+    low, high = _months_ranges(signed_start, signed_end, np.where(waiting, now, opened_start),
+                               np.where(waiting, now, opened_end))
+    texts: dict[tuple, str] = {}
+    result = []
+    for key in zip(np.isnat(signed_start).tolist(), waiting.tolist(), low.tolist(), high.tolist()):
+        if key not in texts:
+            unsigned, not_opened, months_low, months_high = key
+            if unsigned:
+                texts[key] = t("timeline.duration_no_signing")
+            elif not_opened:
+                texts[key] = t("timeline.duration_not_opened", months=_months_text(months_low, months_high))
+            else:
+                texts[key] = _months_text(months_low, months_high)
+        result.append(texts[key])
+    return result
+
+
+def workshop_rows(workshops: pd.DataFrame, milestones: pd.DataFrame, today: pd.Timestamp | None = None) -> pd.DataFrame:
+    """One row per workshop, ordered by its first signed document (then its first milestone, then name).
+    `milestones` come from workshop_milestones for these workshops (or more: others are ignored)."""
     today = _today(today)
-    milestones = workshop_milestones(workshops, events)
-    rows = workshops[["workshop_id", "name_en", "country_name", "status"]].set_index("workshop_id")
-    rows = rows.join(_first(milestones, SIGNING_MILESTONES, "signed")).join(_first(milestones, OPENING_MILESTONES, "opened"))
-    rows["first_start"] = milestones.groupby("workshop_id")["date_start"].min()
-    rows["milestone_count"] = milestones.groupby("workshop_id").size()
-    rows["milestone_count"] = rows["milestone_count"].fillna(0).astype(int)
-    rows = rows.reset_index().sort_values(["signed_start", "first_start", "name_en"], na_position="last")
-    rows["row"] = range(len(rows))
-    rows["duration"] = [_duration_text(*dates, today) for dates in zip(
-        rows["signed_start"], rows["signed_end"], rows["opened_start"], rows["opened_end"])]
-    return rows.reset_index(drop=True)
+    count = len(workshops)
+    owner = _positions(milestones["workshop_id"], workshops["workshop_id"])
+    kinds = milestones["milestone"].to_numpy(dtype=object)
+    columns = {name: milestones[name].to_numpy() for name in ("date", "date_precision", "date_start", "date_end")}
+    signed = _first_of(owner, np.isin(kinds, SIGNING_MILESTONES), count)
+    opened = _first_of(owner, np.isin(kinds, OPENING_MILESTONES), count)
+    first = _first_of(owner, np.ones(len(owner), dtype=bool), count)
+    rows: dict[str, np.ndarray | list] = {
+        name: workshops[name].to_numpy(dtype=object) for name in ("workshop_id", "name_en", "country_name", "status")}
+    for prefix, found in (("signed", signed), ("opened", opened)):
+        rows[f"{prefix}_date"] = _pick(columns["date"], found, None)
+        rows[f"{prefix}_precision"] = _pick(columns["date_precision"], found, None)
+        rows[f"{prefix}_start"] = _pick(columns["date_start"], found, np.datetime64("NaT"))
+        rows[f"{prefix}_end"] = _pick(columns["date_end"], found, np.datetime64("NaT"))
+        rows[f"{prefix}_milestone"] = _pick(kinds, found, None)
+    rows["first_start"] = _pick(columns["date_start"], first, np.datetime64("NaT"))
+    rows["milestone_count"] = np.bincount(owner[owner >= 0], minlength=count)
+    order = _order(rows["signed_start"], rows["first_start"], rows["name_en"])
+    rows = {name: values[order] for name, values in rows.items()}
+    rows["row"] = np.arange(count)
+    rows["duration"] = _durations(rows["signed_start"], rows["signed_end"], rows["opened_start"], rows["opened_end"],
+                                  today)
+    return pd.DataFrame(rows)
 
 
-def milestone_strip_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """The strip as a table: which workshop came first and how long each took from signing to opening."""
+def milestone_strip_table(rows: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
+    """The strip as a table: which workshop came first and how long each took from signing to opening; the first
+    `limit` rows only."""
+    rows = rows.head(limit) if limit is not None else rows
+
     def when(dates: pd.Series, precisions: pd.Series, kinds: pd.Series) -> list[str]:
         return [f"{format_with_precision(d, p)} — {t(f'milestone.{k}')}" if isinstance(d, str) and d else "—"
                 for d, p, k in zip(dates, precisions, kinds)]
@@ -275,90 +397,101 @@ def milestone_strip_table(rows: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def _bar_trace(name: str, rows: pd.DataFrame, end: pd.Series, colour: str, dash: str) -> go.Scatter:
-    start = marker_position(rows["signed_start"], rows["signed_end"], is_exact(rows["signed_precision"]))
-    xs, ys = [], []
-    for left, right, row in zip(start, end, rows["row"]):
-        xs += [left, right, None]
-        ys += [row, row, None]
-    return go.Scatter(x=xs, y=ys, mode="lines", name=name, hoverinfo="skip", legendgroup=name,
-                      line=dict(color=colour, width=5, dash=dash))
+def _bar_trace(name: str, left: np.ndarray, right: np.ndarray, rows: np.ndarray, colour: str, dash: str) -> dict:
+    xs, ys = _segments(left, right, rows)
+    return dict(type="scatter", x=xs, y=ys, mode="lines", name=name, hoverinfo="skip", legendgroup=name,
+                line=dict(color=colour, width=5, dash=dash))
 
 
-def build_milestone_strip(workshops: pd.DataFrame, events: pd.DataFrame, today: pd.Timestamp | None = None,
+def build_milestone_strip(rows: pd.DataFrame, milestones: pd.DataFrame, today: pd.Timestamp | None = None,
                           year_range: tuple[int, int] | None = None, limit: int | None = None) -> go.Figure:
-    """One row per workshop: a marker per milestone (symbol by type, hollow over a band when only the month or
-    year is known), a bar from the first signed document to the opening, dotted to today when not opened.
+    """One row per workshop (`rows` from workshop_rows, `milestones` from workshop_milestones): a marker per
+    milestone (symbol by type, hollow over a band when only the month or year is known), a bar from the first
+    signed document to the opening, dotted to today when not opened.
     With `limit`, only the first rows (earliest signed) are drawn; the caller says so."""
     today = _today(today)
-    rows = workshop_rows(workshops, events, today)
     if rows.empty:
         return empty_figure(t("timeline.strip_empty"))
     if limit is not None:
         rows = rows.head(limit)
-        workshops = workshops[workshops["workshop_id"].isin(set(rows["workshop_id"]))]
-    milestones = workshop_milestones(workshops, events).merge(rows[["workshop_id", "row", "name_en"]], on="workshop_id")
-    figure = go.Figure()
+    traces: list[dict] = []
 
-    signed = rows[rows["signed_start"].notna()]
-    opened = signed[signed["opened_start"].notna()]
-    waiting = signed[signed["opened_start"].isna()]
-    if not opened.empty:
-        end = marker_position(opened["opened_start"], opened["opened_end"], is_exact(opened["opened_precision"]))
-        figure.add_trace(_bar_trace(t("timeline.bar_opened"), opened, end, BAR_COLOUR, "solid"))
-    if not waiting.empty:
-        end = pd.Series(today, index=waiting.index)
-        figure.add_trace(_bar_trace(t("timeline.bar_not_opened"), waiting, end, UNOPENED_BAR_COLOUR, "dot"))
+    row_numbers = rows["row"].to_numpy()
+    signed_start = rows["signed_start"].to_numpy()
+    opened_start = rows["opened_start"].to_numpy()
+    signed = ~np.isnat(signed_start)
+    bar_start = _marker_x(signed_start, rows["signed_end"].to_numpy(),
+                          rows["signed_precision"].to_numpy(dtype=object) == "day")
+    opened = signed & ~np.isnat(opened_start)
+    waiting = signed & np.isnat(opened_start)
+    if opened.any():
+        end = _marker_x(opened_start, rows["opened_end"].to_numpy(),
+                        rows["opened_precision"].to_numpy(dtype=object) == "day")
+        traces.append(_bar_trace(t("timeline.bar_opened"), bar_start[opened], end[opened], row_numbers[opened],
+                                 BAR_COLOUR, "solid"))
+    if waiting.any():
+        end = np.full(int(waiting.sum()), np.datetime64(today.value, "ns"))
+        traces.append(_bar_trace(t("timeline.bar_not_opened"), bar_start[waiting], end, row_numbers[waiting],
+                                 UNOPENED_BAR_COLOUR, "dot"))
 
-    exact = is_exact(milestones["date_precision"])
-    milestones = milestones.assign(exact=exact, x=marker_position(milestones["date_start"], milestones["date_end"], exact))
-    order = [m for m in MILESTONE_STYLES if m in set(milestones["milestone"])]
-    order += sorted(set(milestones["milestone"]) - set(order))
+    position = _positions(milestones["workshop_id"], rows["workshop_id"])
+    shown = np.flatnonzero(position >= 0)
+    row = row_numbers[position[shown]]
+    names = rows["name_en"].to_numpy(dtype=object)[position[shown]]
+    kinds, event_ids, workshop_ids, titles, dates, precisions = (
+        _take(milestones[name], shown).astype(object)
+        for name in ("milestone", "event_id", "workshop_id", "title", "date", "date_precision"))
+    start, end = _take(milestones["date_start"], shown), _take(milestones["date_end"], shown)
+    exact = precisions == "day"
+    x = _marker_x(start, end, exact)
+    present = set(kinds.tolist())
+    order = [m for m in MILESTONE_STYLES if m in present]
+    order += sorted(present - set(order))
     for kind in order:
         symbol, colour = MILESTONE_STYLES.get(kind, ("circle", "#999999"))
-        group = milestones[milestones["milestone"] == kind]
+        group = kinds == kind
         label = t(f"milestone.{kind}") if kind else t("timeline.no_milestone")
-        if not group["exact"].all():
-            figure.add_trace(band_trace(group[~group["exact"]], "date_start", "date_end", "row", label, kind, colour,
-                                        width=14, opacity=0.35))
-        customdata = [[event_id, workshop_id, escape(name), escape(label), escape(title),
-                       escape(format_with_precision(date, precision))]
-                      for event_id, workshop_id, name, title, date, precision in zip(
-                          group["event_id"], group["workshop_id"], group["name_en"], group["title"], group["date"],
-                          group["date_precision"])]
-        figure.add_traces(point_traces(
-            group, "row", label, kind, symbol, colour, 13, customdata,
-            "<b>%{customdata[2]}</b><br>%{customdata[3]}: %{customdata[4]}<br>%{customdata[5]}<extra></extra>"))
-    if not milestones["exact"].all():
-        figure.add_trace(hollow_legend_entry(13))
+        hollow = group & ~exact
+        if hollow.any():
+            traces.append(band_trace(start[hollow], end[hollow], row[hollow], label, kind, colour, width=14,
+                                     opacity=0.35))
+        members = np.flatnonzero(group)
+        customdata = _customdata([
+            event_ids[members].tolist(), workshop_ids[members].tolist(), [escape(n) for n in names[members]],
+            [escape(label)] * len(members), [escape(title) for title in titles[members]],
+            [escape(format_with_precision(d, p)) for d, p in zip(dates[members], precisions[members])]])
+        traces += point_traces(
+            x[members], row[members], exact[members], label, kind, symbol, colour, 13, customdata,
+            "<b>%{customdata[2]}</b><br>%{customdata[3]}: %{customdata[4]}<br>%{customdata[5]}<extra></extra>")
+    if not exact.all():
+        traces.append(hollow_legend_entry(13))
     # Row labels sit above each row inside the plot, so a phone keeps the full width for the time axis.
     annotations = []
-    for row, name, count in zip(rows["row"], rows["name_en"], rows["milestone_count"]):
+    for number, name, count in zip(row_numbers.tolist(), rows["name_en"].tolist(), rows["milestone_count"].tolist()):
         label = f"<b>{escape(workshop_label(name, 70))}</b>"
         if count == 0:
             label += f"  <i>{escape(t('timeline.no_dated_milestone'))}</i>"
-        annotations.append(dict(text=label, x=0, xref="paper", y=row - 0.38, xanchor="left", yanchor="middle",
+        annotations.append(dict(text=label, x=0, xref="paper", y=number - 0.38, xanchor="left", yanchor="middle",
                                 showarrow=False, font=dict(size=12, color=LABEL_COLOUR)))
     today_line, today_label = today_marks(today)
     plot_height = ROW_PX * len(rows)
-    figure.update_layout(
-        height=plot_height + 100 + legend_allowance(figure), margin=dict(l=10, r=20, t=30, b=40), font=FONT,
+    return fast_figure(traces, dict(
+        height=plot_height + 100 + legend_allowance(traces), margin=dict(l=10, r=20, t=30, b=40), font=dict(FONT),
         legend=legend_on_top(plot_height), hovermode="closest", clickmode="event+select",
         annotations=annotations + [today_label], shapes=[today_line],
-        yaxis=dict(tickmode="array", tickvals=rows["row"].tolist(), showticklabels=False,
+        yaxis=dict(tickmode="array", tickvals=row_numbers.tolist(), showticklabels=False,
                    range=[len(rows) - 0.5, -0.75], showgrid=True, zeroline=False, fixedrange=True),
-        xaxis=dict(type="date", range=year_window(year_range), showgrid=True, automargin=True))
-    return figure
+        xaxis=date_axis(year_range)))
 
 
 # ---------------------------------------------------------------- one timeline of everything
 
-def assign_lanes(starts: list, ends: list, gap: pd.Timedelta, max_lanes: int | None = None) -> list[int]:
+def assign_lanes(starts: Sequence, ends: Sequence, gap: pd.Timedelta, max_lanes: int | None = None) -> list[int]:
     """Greedy interval packing: each item goes to the lowest lane whose last item ended `gap` before it starts.
     Items must come sorted by start. Beyond `max_lanes` lanes items share lanes (and may overlap) so that a very
     dense selection keeps a bounded height."""
-    begin = pd.to_datetime(pd.Series(starts, dtype="datetime64[ns]")).to_numpy().astype("int64")
-    finish = pd.to_datetime(pd.Series(ends, dtype="datetime64[ns]")).to_numpy().astype("int64")
+    begin = np.asarray(starts, dtype="datetime64[ns]").astype(np.int64).tolist()
+    finish = np.asarray(ends, dtype="datetime64[ns]").astype(np.int64).tolist()
     spacing = pd.Timedelta(gap).value
     busy: list[tuple[int, int]] = []  # (end, lane) of lanes in use
     free: list[int] = []               # lanes whose last item is far enough behind
@@ -376,74 +509,97 @@ def assign_lanes(starts: list, ends: list, gap: pd.Timedelta, max_lanes: int | N
     return [lane % max_lanes for lane in lanes] if max_lanes else lanes
 
 
-def country_bands(events: pd.DataFrame) -> list[str]:
+def country_bands(names: Iterable[str]) -> list[str]:
     """Country rows in name order, the regional row last."""
     regional = t("region.regional")
-    names = sorted(set(events["country_name"]) - {regional})
-    return names + ([regional] if regional in set(events["country_name"]) else [])
+    present = set(names)
+    return sorted(present - {regional}) + ([regional] if regional in present else [])
+
+
+def _most_recent(rows: np.ndarray, start: np.ndarray, event_ids: pd.Series, limit: int) -> np.ndarray:
+    """The `limit` latest of `rows` by (date, id): only those on or after the limit-th latest date are sorted."""
+    days = start[rows].astype(np.int64)
+    threshold = np.partition(days, len(days) - limit)[len(days) - limit]
+    candidates = rows[days >= threshold]
+    return candidates[_order(start[candidates], _take(event_ids, candidates))[-limit:]]
+
+
+def timeline_points(events: pd.DataFrame, limit: int | None = None,
+                    gap: pd.Timedelta | None = None) -> dict[str, np.ndarray]:
+    """Dated events (the `limit` most recent) as arrays of TIMELINE_COLUMNS plus a y position: one band per
+    country, lanes inside a band so markers do not overlap. A timeline too dense to read (and too heavy to
+    send) is cut, never thinned."""
+    start_all = events["date_start"].to_numpy()
+    rows = np.flatnonzero(~np.isnat(start_all))
+    if limit is not None and len(rows) > limit:
+        rows = _most_recent(rows, start_all, events["event_id"], limit)
+    end_all = events["date_end"].to_numpy()
+    rows = rows[_order(start_all[rows], end_all[rows], _take(events["event_id"], rows))]
+    points = {name: _take(events[name], rows) for name in TIMELINE_COLUMNS}
+    start, end, countries = points["date_start"], points["date_end"], points["country_name"].astype(object)
+    points["country_name"] = countries
+    lane = np.zeros(len(rows), dtype=np.int64)
+    y = np.zeros(len(rows), dtype=np.float64)
+    if len(rows):
+        if gap is None:
+            # About one marker width on a ~1000 px axis, so neighbours in a lane do not touch.
+            total = pd.Timestamp(end.max()) - pd.Timestamp(start.min()) + ONE_DAY
+            gap = max(pd.Timedelta(days=20), total / 70)
+        offset = 1  # every band starts below a lane of its own that carries its label
+        for band in country_bands(countries.tolist()):
+            members = np.flatnonzero(countries == band)
+            lane[members] = assign_lanes(start[members], end[members], gap, MAX_LANES)
+            y[members] = offset + lane[members]
+            offset += int(lane[members].max()) + 2
+    points.update(lane=lane, y=y, band=countries)
+    return points
 
 
 def timeline_layout(events: pd.DataFrame, gap: pd.Timedelta | None = None) -> pd.DataFrame:
-    """Dated events with a y position: one band per country, lanes inside a band so markers do not overlap."""
-    frame = timeline_columns(events).sort_values(["date_start", "date_end", "event_id"])
-    if frame.empty:
-        return frame.assign(lane=pd.Series(dtype=int), y=pd.Series(dtype=float), band=pd.Series(dtype=str))
-    if gap is None:
-        # About one marker width on a ~1000 px axis, so neighbours in a lane do not touch.
-        total = frame["date_end"].max() - frame["date_start"].min() + ONE_DAY
-        gap = max(pd.Timedelta(days=20), total / 70)
-    frame["lane"] = 0
-    for name, group in frame.groupby("country_name", sort=False):
-        frame.loc[group.index, "lane"] = assign_lanes(group["date_start"], group["date_end"], gap, MAX_LANES)
-    offset = 1  # every band starts below a lane of its own that carries its label
-    frame["y"] = 0.0
-    for band in country_bands(frame):
-        members = frame["country_name"] == band
-        frame.loc[members, "y"] = offset + frame.loc[members, "lane"]
-        offset += int(frame.loc[members, "lane"].max()) + 2
-    frame["band"] = frame["country_name"]
-    return frame
-
-
-def most_recent(events: pd.DataFrame, limit: int) -> pd.DataFrame:
-    """The `limit` latest dated events: a timeline too dense to read (and too heavy to send) is cut, never thinned."""
-    return timeline_columns(events).sort_values(["date_start", "event_id"]).tail(limit)
+    """Dated events with a y position, as a frame (see timeline_points)."""
+    return pd.DataFrame(timeline_points(events, gap=gap))
 
 
 def build_event_timeline(events: pd.DataFrame, year_range: tuple[int, int] | None = None,
                          limit: int | None = None) -> go.Figure:
     """Every dated event on one time axis, one band per country (regional last), coloured by category.
     With `limit`, only the most recent events are drawn; the caller says so."""
-    frame = timeline_layout(most_recent(events, limit) if limit is not None else events)
-    if frame.empty:
+    points = timeline_points(events, limit)
+    if not len(points["y"]):
         return empty_figure(t("timeline.everything_empty"))
-    figure = go.Figure()
-    exact = is_exact(frame["date_precision"])
-    frame = frame.assign(exact=exact, x=marker_position(frame["date_start"], frame["date_end"], exact))
-    order = [c for c in CATEGORY_COLOURS if c in set(frame["category"])]
-    for category in order:
-        group = frame[frame["category"] == category]
+    traces: list[dict] = []
+    categories = points["category"].astype(object)
+    precisions = points["date_precision"].astype(object)
+    exact = precisions == "day"
+    start, end, y = points["date_start"], points["date_end"], points["y"]
+    x = _marker_x(start, end, exact)
+    present = set(categories.tolist())
+    for category in [c for c in CATEGORY_COLOURS if c in present]:
+        group = categories == category
         colour, symbol = CATEGORY_COLOURS[category], CATEGORY_SYMBOLS.get(category, "circle")
         label = t(f"category.{category}")
-        if not group["exact"].all():
-            figure.add_trace(band_trace(group[~group["exact"]], "date_start", "date_end", "y", label, category,
-                                        colour, width=8, opacity=0.3))
-        customdata = [[event_id, escape(title), escape(format_with_precision(date, precision)), escape(label),
-                       escape(shorten("; ".join(names), 160) or "—"), escape(country)]
-                      for event_id, title, date, precision, names, country in zip(
-                          group["event_id"], group["title"], group["date"], group["date_precision"],
-                          group["institution_names"], group["country_name"])]
-        figure.add_traces(point_traces(
-            group, "y", label, category, symbol, colour, 11, customdata,
+        hollow = group & ~exact
+        if hollow.any():
+            traces.append(band_trace(start[hollow], end[hollow], y[hollow], label, category, colour, width=8,
+                                     opacity=0.3))
+        members = np.flatnonzero(group)
+        customdata = _customdata([
+            points["event_id"][members].tolist(), [escape(title) for title in points["title"][members]],
+            [escape(format_with_precision(d, p)) for d, p in zip(points["date"][members], precisions[members])],
+            [escape(label)] * len(members),
+            [escape(shorten("; ".join(names), 160) or "—") for names in points["institution_names"][members]],
+            [escape(country) for country in points["country_name"][members]]])
+        traces += point_traces(
+            x[members], y[members], exact[members], label, category, symbol, colour, 11, customdata,
             "<b>%{customdata[1]}</b><br>%{customdata[2]}<br>%{customdata[3]} · %{customdata[5]}"
-            "<br>%{customdata[4]}<extra></extra>"))
-    if not frame["exact"].all():
-        figure.add_trace(hollow_legend_entry(11))
+            "<br>%{customdata[4]}<extra></extra>")
+    if not exact.all():
+        traces.append(hollow_legend_entry(11))
     top = 0.0
     annotations, shapes = [], []
-    for band in country_bands(frame):
-        members = frame[frame["band"] == band]
-        low, top = members["y"].min(), members["y"].max()
+    for band in country_bands(points["band"].tolist()):
+        members = y[points["band"] == band]
+        low, top = float(members.min()), float(members.max())
         name = t("timeline.regional_short") if band == t("region.regional") else band
         annotations.append(dict(text=f"<b>{escape(name)}</b> ({len(members)})", x=0, xref="paper", y=low - 1,
                                 xanchor="left", yanchor="middle", showarrow=False,
@@ -451,159 +607,229 @@ def build_event_timeline(events: pd.DataFrame, year_range: tuple[int, int] | Non
         if low > 1:
             shapes.append(dict(type="line", xref="paper", x0=0, x1=1, y0=low - 1.5, y1=low - 1.5,
                                line=dict(color="#CCCCCC", width=1)))
-    figure.update_layout(annotations=annotations, shapes=shapes)
     plot_height = LANE_PX * (top + 2)
-    figure.update_layout(
-        height=plot_height + 100 + legend_allowance(figure), margin=dict(l=10, r=20, t=30, b=40), font=FONT,
+    return fast_figure(traces, dict(
+        annotations=annotations, **(dict(shapes=shapes) if shapes else {}),
+        height=plot_height + 100 + legend_allowance(traces), margin=dict(l=10, r=20, t=30, b=40), font=dict(FONT),
         legend=legend_on_top(plot_height), hovermode="closest", clickmode="event+select",
         yaxis=dict(showticklabels=False, showgrid=False, zeroline=False, range=[top + 0.7, -0.6], fixedrange=True),
-        xaxis=dict(type="date", range=year_window(year_range), showgrid=True, automargin=True))
-    return figure
+        xaxis=date_axis(year_range)))
 
 
 def event_timeline_table(events: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
     """The timeline of everything as a table, earliest first (undated last); the first `limit` rows only."""
-    frame = events.sort_values(["date_start", "event_id"], na_position="last")
-    frame = frame.head(limit) if limit is not None else frame
+    rows = _order(events["date_start"], events["event_id"])
+    rows = rows[:limit] if limit is not None else rows
+    column = {name: _take(events[name], rows) for name in (
+        "date", "date_precision", "country_name", "category", "title", "institution_names", "event_id")}
     return pd.DataFrame({
-        t("timeline.col_date"): [format_with_precision(d, p) for d, p in zip(frame["date"], frame["date_precision"])],
-        t("timeline.col_country"): frame["country_name"],
-        t("timeline.col_category"): [t(f"category.{c}") for c in frame["category"]],
-        t("timeline.col_title"): frame["title"],
-        t("timeline.col_institutions"): ["; ".join(names) for names in frame["institution_names"]],
-        t("timeline.col_id"): frame["event_id"],
+        t("timeline.col_date"): [format_with_precision(d, p) for d, p in zip(column["date"], column["date_precision"])],
+        t("timeline.col_country"): column["country_name"],
+        t("timeline.col_category"): [t(f"category.{c}") for c in column["category"]],
+        t("timeline.col_title"): column["title"],
+        t("timeline.col_institutions"): ["; ".join(names) for names in column["institution_names"]],
+        t("timeline.col_id"): column["event_id"],
     })
 
 
 # ---------------------------------------------------------------- growth by year
 
-def stage_years(workshops: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
-    """The first year each workshop reached each status: from its dated milestones (a month- or year-precision
-    date counts in its year; any milestone means at least announced) and from its current status as of
-    `status_as_of`."""
-    milestones = workshop_milestones(workshops, events)
-    parts = [milestones.groupby("workshop_id")["year_start"].min().rename("year").reset_index().assign(status="announced")]
-    for status, kinds in STAGE_MILESTONES.items():
-        reached = milestones[milestones["milestone"].isin(kinds)].groupby("workshop_id")["year_start"].min()
-        parts.append(reached.rename("year").reset_index().assign(status=status))
-    as_of_year = pd.to_numeric(workshops["status_as_of"].str[:4], errors="coerce")
-    parts.append(pd.DataFrame({"workshop_id": workshops["workshop_id"], "year": as_of_year,
-                               "status": workshops["status"]}).dropna(subset=["year"]))
-    stages = pd.concat(parts, ignore_index=True)
-    stages["year"] = stages["year"].astype(int)
-    stages["rank"] = stages["status"].map({s: i for i, s in enumerate(STATUS_ORDER)})
-    stages = stages.groupby(["workshop_id", "status", "rank"], as_index=False)["year"].min()
-    return stages.merge(workshops[["workshop_id", "country", "country_name"]], on="workshop_id")
+def stage_years(workshops: pd.DataFrame, milestones: pd.DataFrame) -> pd.DataFrame:
+    """One row per workshop, one column per status (STATUS_ORDER): the first year it reached that status (NaN
+    if never), from its dated milestones (`milestones` from workshop_milestones; a month- or year-precision date
+    counts in its year; any milestone means at least announced) and from its current status as of
+    `status_as_of`. Also the workshop's country_name."""
+    count, ranks = len(workshops), len(STATUS_ORDER)
+    first = np.full(count * ranks, np.inf)
+    owner = _positions(milestones["workshop_id"], workshops["workshop_id"])
+    years = milestones["year_start"].to_numpy(dtype=np.float64, na_value=np.nan)
+    known = owner >= 0
+    np.minimum.at(first, owner[known] * ranks, years[known])  # rank 0: announced
+    kind = _positions(milestones["milestone"], STAGE_KINDS)
+    staged = known & (kind >= 0)
+    np.minimum.at(first, owner[staged] * ranks + STAGE_KIND_RANKS[kind[staged]], years[staged])
+    as_of = pd.to_numeric(workshops["status_as_of"].str[:4], errors="coerce").to_numpy(dtype=np.float64)
+    status = _positions(workshops["status"], STATUS_ORDER)
+    current = np.flatnonzero((status >= 0) & ~np.isnan(as_of))
+    np.minimum.at(first, current * ranks + status[current], as_of[current])
+    first[np.isinf(first)] = np.nan
+    first = first.reshape(count, ranks)
+    return pd.DataFrame({"workshop_id": workshops["workshop_id"].to_numpy(dtype=object),
+                         "country_name": workshops["country_name"].to_numpy(dtype=object),
+                         **{name: first[:, rank] for rank, name in enumerate(STATUS_ORDER)}})
 
 
-def workshop_status_by_year(workshops: pd.DataFrame, events: pd.DataFrame, years: range) -> pd.DataFrame:
-    """Cumulative workshops per country and year by the furthest status reached by the end of that year."""
-    stages = stage_years(workshops, events)
-    records = []
-    for year in years:
-        reached = stages[stages["year"] <= year]
-        if reached.empty:
-            continue
-        furthest = reached.sort_values("rank").groupby("workshop_id").tail(1)
-        for (country, status), count in furthest.groupby(["country_name", "status"]).size().items():
-            records.append({"country_name": country, "year": year, "status": status, "workshops": int(count)})
-    return pd.DataFrame(records, columns=["country_name", "year", "status", "workshops"])
+def workshop_status_by_year(stages: pd.DataFrame, years: range) -> pd.DataFrame:
+    """Cumulative workshops per country and year by the furthest status reached by the end of that year
+    (`stages` from stage_years)."""
+    year_values = np.asarray(years, dtype=np.int64)
+    if stages.empty or not len(year_values):
+        return pd.DataFrame(columns=GROWTH_COLUMNS)
+    first = stages[list(STATUS_ORDER)].to_numpy(dtype=np.float64)
+    # Furthest status per workshop and year in one pass: a higher status overwrites from the year it is reached.
+    furthest = np.full((len(first), len(year_values)), -1, dtype=np.int64)
+    for rank in range(len(STATUS_ORDER)):
+        furthest[first[:, rank, None] <= year_values[None, :]] = rank
+    country, names = _factorize(stages["country_name"].to_numpy(dtype=object))
+    workshop, year = np.nonzero(furthest >= 0)
+    by_name = np.argsort(np.array(STATUS_ORDER, dtype=object))  # rows come per country in status name order
+    alphabetical = np.empty(len(by_name), dtype=np.int64)
+    alphabetical[by_name] = np.arange(len(by_name))
+    shape = (len(year_values), len(names), len(STATUS_ORDER))
+    cells = np.bincount(np.ravel_multi_index((year, country[workshop], alphabetical[furthest[workshop, year]]), shape),
+                        minlength=math.prod(shape))
+    year_at, country_at, status_at = np.unravel_index(np.flatnonzero(cells), shape)
+    return pd.DataFrame({"country_name": names[country_at], "year": year_values[year_at],
+                         "status": np.array(STATUS_ORDER, dtype=object)[by_name][status_at],
+                         "workshops": cells[cells > 0]})
 
 
-def growth_years(workshops: pd.DataFrame, events: pd.DataFrame, today: pd.Timestamp | None = None,
+def growth_years(stages: pd.DataFrame, today: pd.Timestamp | None = None,
                  year_range: tuple[int, int] | None = None) -> range:
-    stages = stage_years(workshops, events)
-    if stages.empty:
+    first = stages[list(STATUS_ORDER)].to_numpy(dtype=np.float64)
+    if not np.isfinite(first).any():
         return range(0)
-    low, high = int(stages["year"].min()), max(int(stages["year"].max()), _today(today).year)
+    low, high = int(np.nanmin(first)), max(int(np.nanmax(first)), _today(today).year)
     if year_range:
         low, high = max(low, year_range[0]), min(high, year_range[1])
     return range(low, high + 1)
+
+
+def _growth_cube(growth: pd.DataFrame) -> tuple[np.ndarray, range, np.ndarray]:
+    """Workshops as a country × status (STATUS_ORDER) × year array over every year from the first to the last."""
+    country, names = _factorize(growth["country_name"].to_numpy(dtype=object))
+    year = growth["year"].to_numpy(dtype=np.int64)
+    years = range(int(year.min()), int(year.max()) + 1)
+    cube = np.zeros((len(names), len(STATUS_ORDER), len(years)), dtype=np.int64)
+    status = _positions(growth["status"].to_numpy(dtype=object), STATUS_ORDER)
+    known = status >= 0
+    np.add.at(cube, (country[known], status[known], year[known] - years.start), growth["workshops"].to_numpy()[known])
+    return cube, years, names
 
 
 def workshop_growth_table(growth: pd.DataFrame) -> pd.DataFrame:
     """Country × year rows with one column per status and the total."""
     if growth.empty:
         return pd.DataFrame()
-    wide = growth.pivot_table(index=["country_name", "year"], columns="status", values="workshops", aggfunc="sum",
-                              fill_value=0)
-    wide = wide.reindex(columns=[s for s in STATUS_ORDER if s in wide.columns])
-    wide["total"] = wide.sum(axis=1)
-    wide = wide.reset_index()
-    return wide.rename(columns={"country_name": t("timeline.col_country"), "year": t("timeline.col_year"),
-                                "total": t("timeline.col_total"),
-                                **{s: t(f"status.{s}") for s in STATUS_ORDER}})
+    cube, years, names = _growth_cube(growth)
+    listed = np.zeros((len(names), len(years)), dtype=bool)  # like a pivot: only (country, year) pairs with rows
+    listed[np.searchsorted(names, growth["country_name"].to_numpy(dtype=object)),
+           growth["year"].to_numpy(dtype=np.int64) - years.start] = True
+    country, year = np.nonzero(listed)
+    present = set(growth["status"].tolist())
+    statuses = [rank for rank, status in enumerate(STATUS_ORDER) if status in present]
+    values = cube[country, :, year][:, statuses]
+    return pd.DataFrame({
+        t("timeline.col_country"): names[country], t("timeline.col_year"): year + years.start,
+        **{t(f"status.{STATUS_ORDER[rank]}"): values[:, index] for index, rank in enumerate(statuses)},
+        t("timeline.col_total"): values.sum(axis=1)})
+
+
+@lru_cache(maxsize=32)
+def _subplot_layout(rows: int, columns: int, titles: int) -> dict:
+    """The axes and title annotations of a rows × columns grid with shared y axes, from make_subplots once per
+    shape (it validates every property, tens of milliseconds a call)."""
+    layout = make_subplots(rows=rows, cols=columns, subplot_titles=["title"] * titles, shared_yaxes="all",
+                           vertical_spacing=0.16 if rows > 1 else 0.1, horizontal_spacing=0.04).layout.to_plotly_json()
+    layout.pop("template", None)
+    return layout
 
 
 def build_workshop_growth(growth: pd.DataFrame) -> go.Figure:
     """Small multiples, one per country: stacked bars of workshops by the status reached by each year's end."""
     if growth.empty:
         return empty_figure(t("timeline.growth_empty"))
-    countries = sorted(growth["country_name"].unique())
+    cube, years, countries = _growth_cube(growth)
     columns = min(len(countries), 3)
     rows = math.ceil(len(countries) / columns)
-    figure = make_subplots(rows=rows, cols=columns, subplot_titles=[escape(c) for c in countries],
-                           shared_yaxes="all", vertical_spacing=0.16 if rows > 1 else 0.1, horizontal_spacing=0.04)
-    years = range(int(growth["year"].min()), int(growth["year"].max()) + 1)
+    layout = copy.deepcopy(_subplot_layout(rows, columns, len(countries)))
+    for annotation, country in zip(layout["annotations"], countries):
+        annotation["text"] = escape(country)
+    traces: list[dict] = []
     shown: set[str] = set()
+    x = list(years)
     for index, country in enumerate(countries):
-        row, column = index // columns + 1, index % columns + 1
-        of_country = growth[growth["country_name"] == country]
-        for status in STATUS_ORDER:
-            counts = of_country[of_country["status"] == status].set_index("year")["workshops"].reindex(years, fill_value=0)
+        axis = str(index + 1) if index else ""
+        for rank, status in enumerate(STATUS_ORDER):
+            counts = cube[index, rank]
             if not counts.any():
                 continue
             label = t(f"status.{status}")
-            figure.add_trace(go.Bar(
-                x=list(years), y=counts.tolist(), name=label, legendgroup=status, showlegend=status not in shown,
+            traces.append(dict(
+                type="bar", x=x, y=counts.tolist(), name=label, legendgroup=status, showlegend=status not in shown,
                 marker=dict(color=STATUS_COLOURS[status], line=dict(color="#333333", width=0.5)),
-                hovertemplate=f"{escape(country)}, %{{x}}: %{{y}} · {escape(label)}<extra></extra>"), row=row, col=column)
+                hovertemplate=f"{escape(country)}, %{{x}}: %{{y}} · {escape(label)}<extra></extra>",
+                xaxis=f"x{axis}", yaxis=f"y{axis}"))
             shown.add(status)
+    largest = int(cube.sum(axis=1).max())
+    for key, axis in layout.items():
+        if key.startswith("xaxis"):
+            axis.update(dtick=1 if len(years) <= 8 else 2, tickformat="d")
+        elif key.startswith("yaxis"):
+            axis.update(rangemode="tozero", dtick=count_tick(largest), tickformat="d")
     # The legend sits above the subplot titles, hence the wider gap.
-    figure.update_layout(barmode="stack", height=140 + 230 * rows, margin=dict(l=10, r=20, t=30, b=40), font=FONT,
-                         legend=legend_on_top(70 + 230 * rows, gap_px=30), bargap=0.15)
-    largest = growth.groupby(["country_name", "year"])["workshops"].sum().max()
-    figure.update_xaxes(dtick=1 if len(years) <= 8 else 2, tickformat="d")
-    figure.update_yaxes(rangemode="tozero", dtick=count_tick(largest), tickformat="d")
-    return figure
+    layout.update(barmode="stack", height=140 + 230 * rows, margin=dict(l=10, r=20, t=30, b=40), font=dict(FONT),
+                  legend=legend_on_top(70 + 230 * rows, gap_px=30), bargap=0.15)
+    return fast_figure(traces, layout)
 
 
 def events_per_year(events: pd.DataFrame) -> pd.DataFrame:
     """Dated events counted per category in the year they happened (a year-precision date counts in its year)."""
-    frame = events.loc[events["date_start"].notna(), ["year_start", "category"]]
-    counts = frame.groupby([frame["year_start"].astype(int).rename("year"), "category"]).size()
-    return counts.rename("events").reset_index()
+    rows = np.flatnonzero(~np.isnat(events["date_start"].to_numpy()))
+    if not len(rows):
+        return pd.DataFrame({"year": np.array([], dtype=np.int64), "category": np.array([], dtype=object),
+                             "events": np.array([], dtype=np.int64)})
+    year = _take(events["year_start"], rows).astype(np.int64)
+    category, names = _factorize(events["category"].array.take(rows))
+    first = int(year.min())
+    cells = np.bincount((year - first) * len(names) + category)
+    filled = np.flatnonzero(cells)
+    return pd.DataFrame({"year": filled // len(names) + first, "category": names[filled % len(names)],
+                         "events": cells[filled]})
+
+
+def _per_year_cube(counts: pd.DataFrame) -> tuple[np.ndarray, range, list[str]]:
+    """Events as a category (CATEGORY_COLOURS order, those present) × year array over every year."""
+    year = counts["year"].to_numpy(dtype=np.int64)
+    years = range(int(year.min()), int(year.max()) + 1)
+    present = set(counts["category"].tolist())
+    categories = [c for c in CATEGORY_COLOURS if c in present]
+    category = _positions(counts["category"].to_numpy(dtype=object), categories)
+    known = category >= 0
+    cube = np.zeros((len(categories), len(years)), dtype=np.int64)
+    np.add.at(cube, (category[known], year[known] - years.start), counts["events"].to_numpy()[known])
+    return cube, years, categories
 
 
 def events_per_year_table(counts: pd.DataFrame) -> pd.DataFrame:
     if counts.empty:
         return pd.DataFrame()
-    wide = counts.pivot_table(index="year", columns="category", values="events", aggfunc="sum", fill_value=0)
-    wide = wide.reindex(columns=[c for c in CATEGORY_COLOURS if c in wide.columns])
-    wide["total"] = wide.sum(axis=1)
-    wide = wide.reset_index()
-    return wide.rename(columns={"year": t("timeline.col_year"), "total": t("timeline.col_total"),
-                                **{c: t(f"category.{c}") for c in CATEGORY_COLOURS}})
+    cube, years, categories = _per_year_cube(counts)
+    listed = np.unique(counts["year"].to_numpy(dtype=np.int64)) - years.start  # a pivot shows only years with rows
+    values = cube[:, listed].T
+    return pd.DataFrame({t("timeline.col_year"): listed + years.start,
+                         **{t(f"category.{c}"): values[:, index] for index, c in enumerate(categories)},
+                         t("timeline.col_total"): values.sum(axis=1)})
 
 
 def build_events_per_year(counts: pd.DataFrame) -> go.Figure:
     """Stacked bars: dated events per year, one colour (and pattern, where colours are shared) per category."""
     if counts.empty:
         return empty_figure(t("timeline.per_year_empty"))
-    years = range(int(counts["year"].min()), int(counts["year"].max()) + 1)
-    figure = go.Figure()
-    for category in [c for c in CATEGORY_COLOURS if c in set(counts["category"])]:
-        series = counts[counts["category"] == category].set_index("year")["events"].reindex(years, fill_value=0)
+    cube, years, categories = _per_year_cube(counts)
+    traces = []
+    for category, series in zip(categories, cube):
         # The widest legend label decides how many fit in a row: the short form keeps two per row on a phone.
         label = t("timeline.per_year_luban") if category == "luban_workshop" else t(f"category.{category}")
         pattern = CATEGORY_PATTERNS[CATEGORY_SYMBOLS.get(category, "circle")]
-        figure.add_trace(go.Bar(
-            x=list(years), y=series.tolist(), name=label,
+        traces.append(dict(
+            type="bar", x=list(years), y=series.tolist(), name=label,
             marker=dict(color=CATEGORY_COLOURS[category], line=dict(color="#333333", width=0.5),
                         pattern=dict(shape=pattern, fillmode="overlay", fgcolor="#FFFFFF", size=6, solidity=0.3)),
             hovertemplate=f"%{{x}}: %{{y}} · {escape(label)}<extra></extra>"))
-    figure.update_layout(barmode="stack", height=360 + legend_allowance(figure), margin=dict(l=4, r=8, t=30, b=40),
-                         font=FONT, legend=legend_on_top(290), bargap=0.15)
-    figure.update_xaxes(dtick=1 if len(years) <= 12 else 2, tickformat="d")
-    figure.update_yaxes(rangemode="tozero", tickformat="d", dtick=count_tick(counts.groupby("year")["events"].sum().max()))
-    return figure
+    year = counts["year"].to_numpy(dtype=np.int64)
+    largest = np.bincount(year - years.start, weights=counts["events"].to_numpy()).max()  # all categories, drawn or not
+    return fast_figure(traces, dict(
+        barmode="stack", height=360 + legend_allowance(traces), margin=dict(l=4, r=8, t=30, b=40), font=dict(FONT),
+        legend=legend_on_top(290), bargap=0.15, xaxis=dict(dtick=1 if len(years) <= 12 else 2, tickformat="d"),
+        yaxis=dict(rangemode="tozero", tickformat="d", dtick=count_tick(largest))))

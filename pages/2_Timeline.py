@@ -29,6 +29,9 @@ low_year, high_year = atlas.year_bounds
 year_range = ((filters.year_min or low_year, filters.year_max or high_year) if filters.has_year_range else None)
 # Cumulative counts must include workshops agreed or opened before the chosen years: the range only clips the axis.
 unbounded = apply_filters(atlas, filters.without("year_min").without("year_max")) if year_range else selection
+# Computed once per run and shared by the strip, its table and the growth chart (the selected workshops are among
+# the unbounded ones; builders ignore milestones of workshops they are not given).
+milestones = charts.workshop_milestones(unbounded.workshops, atlas.events)
 
 
 def show_table(frame: pd.DataFrame, label: str, total: int | None = None) -> None:
@@ -77,14 +80,14 @@ else:
         st.caption(t("timeline.strip_year_note", low=year_range[0], high=year_range[1]))
     if len(selection.workshops) > MAX_STRIP_ROWS:
         st.caption(t("timeline.strip_capped", shown=MAX_STRIP_ROWS, total=len(selection.workshops)))
-    clickable_chart(charts.build_milestone_strip(selection.workshops, atlas.events, year_range=year_range,
-                                                 limit=MAX_STRIP_ROWS), "timeline_strip", "workshop", 1)
-    show_table(charts.milestone_strip_table(charts.workshop_rows(selection.workshops, atlas.events)),
-               t("timeline.strip_table"))
+    rows = charts.workshop_rows(selection.workshops, milestones)
+    clickable_chart(charts.build_milestone_strip(rows, milestones, year_range=year_range, limit=MAX_STRIP_ROWS),
+                    "timeline_strip", "workshop", 1)
+    show_table(charts.milestone_strip_table(rows, limit=MAX_TABLE_ROWS), t("timeline.strip_table"), total=len(rows))
 
 st.subheader(t("timeline.everything_header"))
 st.caption(t("timeline.everything_caption"))
-dated_count = len(charts.dated(selection.events))
+dated_count = charts.dated_count(selection.events)
 if dated_count == 0:
     st.info(t("timeline.everything_empty_sentence", active=active), icon=":material/filter_alt_off:")
 else:
@@ -104,8 +107,8 @@ if not selection.events.empty:
 
 st.subheader(t("timeline.growth_header"))
 st.caption(t("timeline.growth_caption"))
-growth = charts.workshop_status_by_year(
-    unbounded.workshops, atlas.events, charts.growth_years(unbounded.workshops, atlas.events, year_range=year_range))
+stages = charts.stage_years(unbounded.workshops, milestones)
+growth = charts.workshop_status_by_year(stages, charts.growth_years(stages, year_range=year_range))
 if growth.empty:
     st.info(t("timeline.growth_empty_sentence", active=active), icon=":material/filter_alt_off:")
 else:

@@ -1,14 +1,19 @@
-"""Timeline builders: one row per workshop, milestone markers by type, dates drawn with their precision, empty input."""
+"""Timeline builders: one row per workshop, milestone markers by type, dates drawn with their precision, empty input,
+and valid plotly figures although they are built from plain dicts."""
 
 from __future__ import annotations
+
+import math
 
 import pandas as pd
 import pytest
 
-from atlas import load_atlas
+from atlas import Filters, apply_filters, load_atlas
 from atlas.dates import spans
 from components import charts
-from helpers import build_dataset
+from components.figures import assert_valid_figure
+from components.palette import STATUS_ORDER
+from helpers import DATA_DIR, build_dataset
 
 TODAY = pd.Timestamp("2026-06-15")
 
@@ -42,13 +47,29 @@ def xs(trace_) -> list:
     return [None if x is None else pd.Timestamp(x) for x in trace_.x]
 
 
+def rows_of(workshops: pd.DataFrame, events: pd.DataFrame, today: pd.Timestamp = TODAY) -> pd.DataFrame:
+    return charts.workshop_rows(workshops, charts.workshop_milestones(workshops, events), today)
+
+
+def milestone_strip(workshops: pd.DataFrame, events: pd.DataFrame, today: pd.Timestamp = TODAY, **options):
+    """The milestone strip the way the page builds it: milestones once, then rows, then the figure."""
+    milestones = charts.workshop_milestones(workshops, events)
+    rows = charts.workshop_rows(workshops, milestones, today)
+    return charts.build_milestone_strip(rows, milestones, today, **options)
+
+
+def growth_of(workshops: pd.DataFrame, events: pd.DataFrame, years: range) -> pd.DataFrame:
+    return charts.workshop_status_by_year(charts.stage_years(workshops, charts.workshop_milestones(workshops, events)),
+                                          years)
+
+
 # ---------------------------------------------------------------- milestone strip
 
 def test_one_row_per_workshop_first_signed_first(mini):
-    rows = charts.workshop_rows(mini.workshops, mini.events, TODAY)
+    rows = rows_of(mini.workshops, mini.events)
     # KZ-01 has an MoU; KG-01 only an opening (no signing); KZ-04 has no dated milestone at all but keeps its row.
     assert rows["workshop_id"].tolist() == ["LW-KZ-01", "LW-KG-01", "LW-KZ-04"]
-    figure = charts.build_milestone_strip(mini.workshops, mini.events, TODAY)
+    figure = milestone_strip(mini.workshops, mini.events)
     assert list(figure.layout.yaxis.tickvals) == [0, 1, 2]
     labels = [a.text for a in figure.layout.annotations if a.xref == "paper" and a.x == 0]
     assert labels == ["<b>Kazakhstan (EKTU)</b>", "<b>Kyrgyzstan (KSTU)</b>",
@@ -56,7 +77,7 @@ def test_one_row_per_workshop_first_signed_first(mini):
 
 
 def test_one_marker_trace_per_milestone_type(mini):
-    figure = charts.build_milestone_strip(mini.workshops, mini.events, TODAY)
+    figure = milestone_strip(mini.workshops, mini.events)
     mou = trace(figure, "Memorandum (MoU)")
     trial = trace(figure, "Trial operation")
     opening = trace(figure, "Opening")
@@ -79,7 +100,7 @@ def test_one_marker_trace_per_milestone_type(mini):
 ])
 def test_dates_are_drawn_with_their_precision(mini, date, precision, band, marker_x, symbol, hover):
     events = redate(mini.events, "EV-003", date, precision)
-    figure = charts.build_milestone_strip(mini.workshops, events, TODAY)
+    figure = milestone_strip(mini.workshops, events)
     opening = trace(figure, "Opening")
     assert xs(opening) == [pd.Timestamp(marker_x)]
     assert opening.marker.symbol == symbol
@@ -98,7 +119,7 @@ def test_dates_are_drawn_with_their_precision(mini, date, precision, band, marke
 def test_a_type_with_known_and_partial_dates_gets_filled_and_hollow_markers_one_legend_entry(mini):
     # The MoU becomes month-precision and the trial operation becomes an MoU on a known day: two MoU markers.
     events = redate(redate(mini.events, "EV-001", "2023-03", "month"), "EV-002", "2023-12-09", "day", milestone="mou")
-    figure = charts.build_milestone_strip(mini.workshops, events, TODAY)
+    figure = milestone_strip(mini.workshops, events)
     filled, hollow = [t for t in figure.data if t.name == "Memorandum (MoU)" and t.mode == "markers"]
     assert (filled.marker.symbol, xs(filled), filled.showlegend) == ("diamond", [pd.Timestamp("2023-12-09")], True)
     assert (hollow.marker.symbol, xs(hollow), hollow.showlegend) == (
@@ -108,7 +129,7 @@ def test_a_type_with_known_and_partial_dates_gets_filled_and_hollow_markers_one_
 def test_opened_workshop_gets_a_solid_bar_and_unopened_a_dotted_bar_to_today(mini):
     # KG-01's only milestone becomes an agreement (month precision): signed, never opened.
     events = redate(mini.events, "EV-003", "2024-10", "month", milestone="agreement")
-    figure = charts.build_milestone_strip(mini.workshops, events, TODAY)
+    figure = milestone_strip(mini.workshops, events)
     opened = trace(figure, "Signed → opened")
     waiting = trace(figure, "Signed, not opened yet")
     assert xs(opened) == [pd.Timestamp("2023-03-02"), pd.Timestamp("2023-12-09"), None]
@@ -118,7 +139,7 @@ def test_opened_workshop_gets_a_solid_bar_and_unopened_a_dotted_bar_to_today(min
     assert list(waiting.y)[:2] == [1, 1]  # KZ-01 signed first (March 2023), so KG-01 is the second row
     assert waiting.line.dash == "dot"
     assert waiting.line.color == charts.UNOPENED_BAR_COLOUR != opened.line.color
-    table = charts.milestone_strip_table(charts.workshop_rows(mini.workshops, events, TODAY))
+    table = charts.milestone_strip_table(rows_of(mini.workshops, events))
     durations = dict(zip(table["Workshop"], table["Signed → opened"]))
     assert durations["Kazakhstan Luban Workshop (EKTU)"] == "9 months"
     assert durations["Kyrgyzstan Luban Workshop (KSTU)"] == "not opened: 19–20 months since signing"
@@ -138,9 +159,9 @@ def test_months_between_partial_dates_is_a_range(first, second, expected):
 
 
 @pytest.mark.parametrize("builder", [
-    lambda a: charts.build_milestone_strip(a.workshops.iloc[0:0], a.events, TODAY),
+    lambda a: milestone_strip(a.workshops.iloc[0:0], a.events),
     lambda a: charts.build_event_timeline(a.events.iloc[0:0]),
-    lambda a: charts.build_workshop_growth(charts.workshop_status_by_year(a.workshops.iloc[0:0], a.events, range(2020, 2026))),
+    lambda a: charts.build_workshop_growth(growth_of(a.workshops.iloc[0:0], a.events, range(2020, 2026))),
     lambda a: charts.build_events_per_year(charts.events_per_year(a.events.iloc[0:0])),
 ])
 def test_empty_input_gives_an_explained_empty_figure(mini, builder):
@@ -209,7 +230,7 @@ def counts(growth: pd.DataFrame) -> dict:
 
 
 def test_growth_counts_each_workshop_by_the_furthest_status_reached(mini):
-    growth = charts.workshop_status_by_year(mini.workshops, mini.events, range(2022, 2026))
+    growth = growth_of(mini.workshops, mini.events, range(2022, 2026))
     assert counts(growth) == {
         # KZ-01: MoU and trial operation in 2023 (partially operating), operating from its status date 2024-10.
         # KZ-04: no milestone, announced as of its status date 2023-12.
@@ -223,13 +244,13 @@ def test_growth_counts_each_workshop_by_the_furthest_status_reached(mini):
 
 def test_a_year_precision_milestone_counts_in_its_year(mini):
     events = redate(mini.events, "EV-001", "2022", "year")
-    growth = counts(charts.workshop_status_by_year(mini.workshops, events, range(2021, 2024)))
+    growth = counts(growth_of(mini.workshops, events, range(2021, 2024)))
     assert ("Kazakhstan", 2021, "agreement_signed") not in growth
     assert growth[("Kazakhstan", 2022, "agreement_signed")] == 1
 
 
 def test_growth_figure_has_one_panel_per_country_and_status_colours(mini):
-    growth = charts.workshop_status_by_year(mini.workshops, mini.events, range(2023, 2026))
+    growth = growth_of(mini.workshops, mini.events, range(2023, 2026))
     figure = charts.build_workshop_growth(growth)
     assert [a.text for a in figure.layout.annotations] == ["Kazakhstan", "Kyrgyzstan"]
     operating = [t for t in figure.data if t.name == "Operating"]
@@ -261,7 +282,7 @@ def test_workshop_labels_drop_the_words_every_row_shares(name, label):
 
 
 def test_limits_keep_the_first_workshops_and_the_latest_events(mini):
-    strip = charts.build_milestone_strip(mini.workshops, mini.events, TODAY, limit=2)
+    strip = milestone_strip(mini.workshops, mini.events, limit=2)
     assert list(strip.layout.yaxis.tickvals) == [0, 1]  # KZ-01 and KG-01; KZ-04 (no milestone) is cut
     timeline = charts.build_event_timeline(mini.events, limit=2)
     drawn = sorted(row[0] for t in timeline.data if t.mode == "markers" and t.customdata is not None
@@ -269,3 +290,107 @@ def test_limits_keep_the_first_workshops_and_the_latest_events(mini):
     assert drawn == ["EV-003", "EV-005"]  # October 2024 and May 2025: the two most recent dated events
     table = charts.event_timeline_table(mini.events, limit=2)
     assert table["Id"].tolist() == ["EV-004", "EV-001"]  # the table is earliest first
+
+
+def test_strip_table_shows_the_first_rows_only(mini):
+    rows = rows_of(mini.workshops, mini.events)
+    assert charts.milestone_strip_table(rows, limit=2)["Workshop"].tolist() == rows["name_en"].tolist()[:2]
+    assert len(charts.milestone_strip_table(rows)) == 3
+
+
+def test_dated_count_leaves_out_undated_events(mini):
+    assert charts.dated_count(mini.events) == 5  # EV-006 has no date
+    assert charts.dated_count(mini.events.iloc[0:0]) == 0
+
+
+def test_milestones_of_workshops_not_given_are_ignored(mini):
+    # The page computes milestones once for every workshop before the year range and passes them for the selection.
+    everyone = charts.workshop_milestones(mini.workshops, mini.events)
+    kyrgyz = mini.workshops[mini.workshops["workshop_id"] == "LW-KG-01"]
+    rows = charts.workshop_rows(kyrgyz, everyone, TODAY)
+    assert (rows["workshop_id"].tolist(), rows["milestone_count"].tolist()) == (["LW-KG-01"], [1])
+    figure = charts.build_milestone_strip(rows, everyone, TODAY)
+    drawn = [row[0] for t in figure.data if t.mode == "markers" and t.customdata is not None for row in t.customdata]
+    assert drawn == ["EV-003"]
+    assert counts(charts.workshop_status_by_year(charts.stage_years(kyrgyz, everyone), range(2024, 2026))) == {
+        ("Kyrgyzstan", 2024, "operating"): 1, ("Kyrgyzstan", 2025, "operating"): 1}
+
+
+def test_growth_keeps_the_furthest_status_reached_when_the_current_one_is_lower(mini):
+    # KZ-01 reached partial operation in 2023 (trial operation); a later status saying "under construction"
+    # does not move it back.
+    workshops = mini.workshops.copy()
+    workshops.loc[workshops["workshop_id"] == "LW-KZ-01", "status"] = "under_construction"
+    growth = counts(growth_of(workshops, mini.events, range(2023, 2026)))
+    assert growth[("Kazakhstan", 2024, "partially_operating")] == 1
+    assert growth[("Kazakhstan", 2025, "partially_operating")] == 1
+    assert not any(status == "under_construction" for _, _, status in growth)
+
+
+@pytest.fixture(scope="module")
+def curated():
+    return load_atlas(DATA_DIR)
+
+
+def growth_year_by_year(stages: pd.DataFrame, years: range) -> dict:
+    """The definition, one year and one workshop at a time: counted once, under the furthest status reached."""
+    result: dict = {}
+    for year in years:
+        for stage in stages.to_dict("records"):
+            reached = [rank for rank, status in enumerate(STATUS_ORDER)
+                       if not math.isnan(stage[status]) and stage[status] <= year]
+            if reached:
+                key = (stage["country_name"], year, STATUS_ORDER[max(reached)])
+                result[key] = result.get(key, 0) + 1
+    return result
+
+
+@pytest.mark.parametrize("filters", [Filters(), Filters(countries=("KZ",)), Filters(statuses=("announced",))])
+def test_growth_in_one_pass_matches_counting_year_by_year(curated, filters):
+    workshops = apply_filters(curated, filters).workshops
+    stages = charts.stage_years(workshops, charts.workshop_milestones(workshops, curated.events))
+    years = charts.growth_years(stages, TODAY)
+    assert years.stop == TODAY.year + 1 and len(years) >= 3
+    expected = growth_year_by_year(stages, years)
+    assert expected and counts(charts.workshop_status_by_year(stages, years)) == expected
+    # A window of years still counts what was reached before it.
+    assert counts(charts.workshop_status_by_year(stages, range(2024, 2026))) == {
+        key: value for key, value in expected.items() if key[1] in (2024, 2025)}
+
+
+def page_figures(atlas, filters: Filters, year_range=None, strip_limit=60, timeline_limit=1500) -> dict:
+    """Every Timeline chart for one selection, built the way the page builds them."""
+    selection = apply_filters(atlas, filters)
+    milestones = charts.workshop_milestones(selection.workshops, atlas.events)
+    rows = charts.workshop_rows(selection.workshops, milestones, TODAY)
+    stages = charts.stage_years(selection.workshops, milestones)
+    return {
+        "strip": charts.build_milestone_strip(rows, milestones, TODAY, year_range=year_range, limit=strip_limit),
+        "everything": charts.build_event_timeline(selection.events, year_range=year_range, limit=timeline_limit),
+        "growth": charts.build_workshop_growth(charts.workshop_status_by_year(
+            stages, charts.growth_years(stages, TODAY, year_range=year_range))),
+        "per_year": charts.build_events_per_year(charts.events_per_year(selection.events)),
+    }
+
+
+@pytest.mark.parametrize(("filters", "year_range"), [
+    (Filters(), None), (Filters(countries=("KZ",)), None), (Filters(countries=("TJ",)), None),
+    (Filters(year_min=2024, year_max=2025), (2024, 2025)), (Filters(categories=("forum", "conference")), None)])
+def test_timeline_figures_are_valid_plotly_figures_on_real_data(curated, filters, year_range):
+    figures = page_figures(curated, filters, year_range)
+    for name, figure in figures.items():
+        assert_valid_figure(figure)
+    drawn = [figure for figure in figures.values() if not charts.is_empty_figure(figure)]
+    assert len(drawn) >= 2 and all(figure.data for figure in drawn)
+    if year_range:
+        assert [pd.Timestamp(x).year for x in figures["everything"].layout.xaxis.range] == [2024, 2026]
+
+
+@pytest.mark.parametrize("filters", [Filters(text="nothing-matches-this"), Filters(countries=("KG",)),
+                                     Filters(statuses=("announced",))])
+def test_timeline_figures_are_valid_at_the_edges(mini, filters):
+    # Nothing selected (empty figures), one workshop with one month-precision milestone, a workshop without any
+    # dated milestone; limits smaller than the selection.
+    for figure in page_figures(mini, filters, strip_limit=1, timeline_limit=1).values():
+        assert_valid_figure(figure)
+    assert_valid_figure(charts.empty_figure("No data"))
