@@ -16,6 +16,7 @@ from components.text import md_escape
 MAX_SOURCE_ROWS = 1000
 # st.table is static HTML whose long notes wrap: a few hundred rows are already many screens of reading.
 MAX_CONFLICT_ROWS = 200
+DICTIONARY_COLUMNS = ("field", "type", "constraints", "description")
 # Columns of summaries.conflicts after "table", and the columns of the record tables they come from.
 CONFLICT_COLUMNS = ("record_id", "name", "country_name", "conflict_note", "source_ids")
 # README sections that the page places itself instead of in file order.
@@ -45,11 +46,26 @@ def _escaped_table(columns: dict[str, list]) -> pd.DataFrame:
                         dtype=object)
 
 
+def _dictionary_columns() -> dict[str, str]:
+    return {"field": t("about.col_field"), "type": t("about.col_type"),
+            "constraints": t("about.col_constraints"), "description": t("about.col_description")}
+
+
 def dictionary_display(dictionary: pd.DataFrame) -> pd.DataFrame:
     """For st.table, which renders cells as Markdown: patterns like '^S-\\d{3}$' must show literally (and '$' is not maths)."""
-    return dictionary[["field", "type", "constraints", "description"]].map(md_escape).rename(columns={
-        "field": t("about.col_field"), "type": t("about.col_type"),
-        "constraints": t("about.col_constraints"), "description": t("about.col_description")})
+    return _escaped_table({label: dictionary[column].to_list() for column, label in _dictionary_columns().items()})
+
+
+def dictionary_tables(dictionary: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """dictionary_display for every data table, in one pass over plain lists (a frame filter per table cost more)."""
+    cells = {column: dictionary[column].to_list() for column in ("table", *DICTIONARY_COLUMNS)}
+    rows: dict[str, list[int]] = {}
+    for position, table in enumerate(cells["table"]):
+        rows.setdefault(table, []).append(position)
+    labels = _dictionary_columns()
+    return {table: _escaped_table({labels[column]: [cells[column][i] for i in positions]
+                                   for column in DICTIONARY_COLUMNS})
+            for table, positions in rows.items()}
 
 
 def most_cited_sources(atlas: Atlas, limit: int = MAX_SOURCE_ROWS) -> pd.DataFrame:

@@ -7,7 +7,7 @@ import streamlit as st
 from atlas.export import citation_text
 from atlas.i18n import t
 from atlas.summaries import bibtex, data_dictionary, readme_sections
-from components.about import (MAX_CONFLICT_ROWS, MAX_SOURCE_ROWS, anchor, conflicts_display, dictionary_display,
+from components.about import (MAX_CONFLICT_ROWS, MAX_SOURCE_ROWS, anchor, conflicts_display, dictionary_tables,
                               first_conflicts, is_conflict_section, mix_display, most_cited_sources, source_mix,
                               sources_display, split_changelog)
 from components.cached import data_dir
@@ -21,7 +21,9 @@ readme = readme_sections(readme_path.read_text(encoding="utf-8")) if readme_path
 readme_body, changelog = split_changelog(readme)
 preamble = [body for heading, body in readme_body if not heading]
 readme_body = [(heading, body) for heading, body in readme_body if heading]
-dictionary = data_dictionary(atlas.specs)
+specs = atlas.specs
+# Nothing on this page follows the filters: every table describes the whole dataset, built only as far as it is shown.
+dictionary = dictionary_tables(data_dictionary(specs))
 conflict_rows, conflict_total = first_conflicts(atlas, MAX_CONFLICT_ROWS)
 
 
@@ -41,7 +43,7 @@ st.markdown(package.get("description", ""))
 licences = ", ".join(f"[{lic.get('title') or lic.get('name')}]({lic['path']})" if lic.get("path") else lic.get("name", "")
                      for lic in package.get("licenses", []))
 st.markdown(t("about.facts", version=atlas.version, date=atlas.last_updated, licence=licences or "—",
-              tables=len(atlas.specs), rows=sum(len(atlas.table(name)) for name in atlas.specs),
+              tables=len(specs), rows=sum(len(atlas.table(name)) for name in specs),
               sources=len(atlas.sources)))
 for text in preamble:
     st.markdown(text)
@@ -63,11 +65,11 @@ for heading, body in readme_body:
 
 st.header(t("about.dictionary_heading"), anchor=anchor(t("about.dictionary_heading")))
 st.markdown(t("about.dictionary_intro"))
-for name, spec in atlas.specs.items():
+for name, spec in specs.items():
     st.markdown(t("about.dictionary_table", title=spec.title, path=spec.path, rows=len(atlas.table(name)),
                   primary_key=spec.primary_key, description=spec.description))
     # A static table wraps long meanings and shows every field without scrolling inside a grid.
-    st.table(dictionary_display(dictionary[dictionary["table"] == name]), hide_index=True)
+    st.table(dictionary[name], hide_index=True)
 
 st.header(t("about.sources_heading"), anchor=anchor(t("about.sources_heading")))
 st.markdown(t("about.sources_intro"))

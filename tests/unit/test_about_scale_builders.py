@@ -8,10 +8,11 @@ import pandas as pd
 import pytest
 
 from atlas import load_atlas
-from atlas.summaries import conflicts, source_mix_by_country, sources_with_counts
+from atlas.summaries import conflicts, data_dictionary, source_mix_by_country, sources_with_counts
 from components import about
-from components.about import (MAX_CONFLICT_ROWS, conflicts_display, first_conflicts, most_cited_sources,
-                              source_mix)
+from components.about import (MAX_CONFLICT_ROWS, conflicts_display, dictionary_display, dictionary_tables,
+                              first_conflicts, most_cited_sources, source_mix)
+from components.text import md_escape
 from helpers import DATA_DIR, REPO
 
 
@@ -85,3 +86,15 @@ def test_conflicts_display_escapes_markdown_in_record_text(curated):
     # Notes quote dates, ids and parentheses: '-', '(' and ')' would be Markdown in st.table.
     assert table["Record"].to_list() == [record.replace("-", "\\-") for record in shown["record_id"]]
     assert all("\\(" in note for note, raw in zip(table["What the sources say"], shown["conflict_note"]) if "(" in raw)
+
+
+def test_dictionary_tables_equal_dictionary_display_per_table(any_atlas):
+    dictionary = data_dictionary(any_atlas.specs)
+    tables = dictionary_tables(dictionary)
+    assert list(tables) == list(any_atlas.specs)
+    for name, table in tables.items():
+        rows = dictionary[dictionary["table"] == name][["field", "type", "constraints", "description"]]
+        assert table.columns.to_list() == dictionary_display(rows).columns.to_list() == [
+            "Field", "Type", "Constraints", "Meaning"]
+        assert table.values.tolist() == [[md_escape(cell) for cell in row] for row in rows.values.tolist()]
+        assert len(table) == len(any_atlas.specs[name].fields)
