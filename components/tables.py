@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
+from itertools import chain
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import streamlit as st
 
 from atlas import Atlas, Filters, Selection, apply_filters
@@ -21,6 +26,26 @@ ID_COLUMNS = {"workshops": "workshop_id", "events": "event_id", "institutions": 
               "sources": "source_id", "claims": "claim_id"}
 # Tables whose rows open the shared detail panel (components.detail) when selected.
 DETAIL_KINDS = {"workshops": "workshop", "events": "event", "institutions": "institution"}
+# Row order of each table; only the first MAX_ROWS_SHOWN rows in this order are ever formatted.
+SORT_KEYS = {"workshops": ["country_name", "first_year", "name_en"], "events": ["date_start", "event_id"],
+             "institutions": ["country_name", "name_en"], "sources": ["source_id"],
+             "claims": ["as_of_start", "claim_id"]}
+# The columns each table's cells are built from: only these are taken for the kept rows (taking all 27 columns
+# of 500 events out of 86,000 costs ~45 ms, mostly for columns no cell shows).
+SHOWN_COLUMNS = {
+    "workshops": ["workshop_id", "name_en", "country_name", "city", "status", "status_as_of", "first_year",
+                  "mou_date", "mou_precision", "opening_date", "opening_precision", "host_name", "partner_names",
+                  "majors", "students_trained", "students_qualifier", "students_as_of", "coord_precision",
+                  "source_ids"],
+    "events": ["event_id", "date", "date_precision", "year_start", "category", "milestone", "title", "country_name",
+               "place", "institution_names", "workshop_id", "source_ids"],
+    "institutions": ["institution_id", "name_en", "name_ru", "name_zh", "aliases", "country_name", "city", "kind",
+                     "coord_precision", "source_ids"],
+    "sources": ["source_id", "title", "publisher", "published", "published_precision", "side", "language",
+                "is_mirror", "url", "canonical_url"],
+    "claims": ["claim_id", "subject", "value_as_stated", "unit", "scope", "country_name", "as_of", "as_of_precision",
+               "claimed_by", "source_ids"],
+}
 # Shows the site name instead of the whole address: the full URL stays in the cell and in the downloads.
 LINK_DISPLAY = r"https?://(?:www\.)?([^/?#]+)"
 LIST_SEPARATOR = "; "
@@ -77,13 +102,30 @@ def _labels(values: pd.Series, section: str) -> pd.Series:
     return values.map(lambda v: t(f"{section}.{v}") if isinstance(v, str) and v else None)
 
 
+def _source_urls(atlas: Atlas, source_ids: pd.Series) -> dict[str, str]:
+    """{source_id: url} for just the sources these rows cite."""
+    wanted = set(chain.from_iterable(source_ids.tolist()))
+    if not wanted:
+        return {}
+    # pyarrow's is_in: pandas' isin boxes every id of the whole sources table (~6x slower at 183,000 sources).
+    ids = atlas.sources["source_id"]
+    mask = pc.is_in(pa.array(ids), value_set=pa.array(list(wanted))).to_numpy(zero_copy_only=False)
+    return dict(zip(ids[mask].tolist(), atlas.sources["url"][mask].tolist()))
+
+
 def _first_source_url(atlas: Atlas, source_ids: pd.Series) -> pd.Series:
-    urls = atlas.sources.set_index("source_id")["url"]
+    urls = _source_urls(atlas, source_ids)
+    checked: dict[str, bool] = {}
 
     def first(ids: tuple[str, ...]) -> str | None:
+        # URLs are parsed lazily, up to a row's first web address, as the rows ask for them.
         for source_id in ids:
             url = urls.get(source_id)
-            if is_web_url(url):
+            if url is None:
+                continue
+            if source_id not in checked:
+                checked[source_id] = is_web_url(url)
+            if checked[source_id]:
                 return url
         return None
 
@@ -128,7 +170,6 @@ def _id() -> object:
 
 
 def _workshops(atlas: Atlas, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    frame = frame.sort_values(["country_name", "first_year", "name_en"], na_position="last")
     display = pd.DataFrame({
         "workshop_id": frame["workshop_id"],
         "name": frame["name_en"],
@@ -154,7 +195,6 @@ def _workshops(atlas: Atlas, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
 
 
 def _events(atlas: Atlas, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    frame = frame.sort_values(["date_start", "event_id"], na_position="last")
     display = pd.DataFrame({
         "event_id": frame["event_id"],
         "date": _dates(frame["date"], frame["date_precision"], empty=t("precision.undated")),
@@ -176,7 +216,6 @@ def _events(atlas: Atlas, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
 
 
 def _institutions(atlas: Atlas, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    frame = frame.sort_values(["country_name", "name_en"], na_position="last")
     display = pd.DataFrame({
         "institution_id": frame["institution_id"],
         "name": frame["name_en"],
@@ -196,15 +235,22 @@ def _institutions(atlas: Atlas, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict
     return display, config
 
 
-def citing_counts(selection: Selection) -> pd.Series:
-    """How many of the selected records cite each source (index: source_id)."""
-    ids = pd.concat([selection.table(name)["source_ids"].explode()
-                     for name in ("workshops", "events", "institutions", "claims")])
-    return ids.dropna().value_counts()
+def citing_counts(selection: Selection, source_ids: set[str]) -> Counter:
+    """How many of the selected records cite each of these sources."""
+    # One pass over every cited id is unavoidable; counting only the wanted ones is ~4x faster than counting
+    # all 183,000 distinct ids at 1000x, and chaining plain tuples avoids exploding Arrow-backed columns.
+    cited = chain.from_iterable(chain.from_iterable(
+        selection.table(name)["source_ids"].tolist() for name in ("workshops", "events", "institutions", "claims")))
+    return Counter([source_id for source_id in cited if source_id in source_ids])
+
+
+def _cited_by(source_ids: pd.Series, selection: Selection) -> pd.Series:
+    counts = citing_counts(selection, set(source_ids.tolist()))
+    return pd.Series([counts[source_id] for source_id in source_ids.tolist()], index=source_ids.index,
+                     dtype="int64")
 
 
 def _sources(atlas: Atlas, frame: pd.DataFrame, selection: Selection) -> tuple[pd.DataFrame, dict]:
-    frame = frame.sort_values("source_id")
     display = pd.DataFrame({
         "source_id": frame["source_id"],
         "source_title": frame["title"].replace("", None),
@@ -213,7 +259,7 @@ def _sources(atlas: Atlas, frame: pd.DataFrame, selection: Selection) -> tuple[p
         "side": _labels(frame["side"], "side"),
         "language": frame["language"],
         "mirror": frame["is_mirror"].astype(bool),
-        "cited_by": frame["source_id"].map(citing_counts(selection)).fillna(0).astype(int),
+        "cited_by": _cited_by(frame["source_id"], selection),
         "url": _web_or_none(frame["url"]),
         "canonical_url": _web_or_none(frame["canonical_url"]),
     })
@@ -227,7 +273,6 @@ def _sources(atlas: Atlas, frame: pd.DataFrame, selection: Selection) -> tuple[p
 
 
 def _claims(atlas: Atlas, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    frame = frame.sort_values(["as_of_start", "claim_id"], na_position="last")
     display = pd.DataFrame({
         "claim_id": frame["claim_id"],
         "subject": frame["subject"],
@@ -246,18 +291,29 @@ def _claims(atlas: Atlas, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     return display, config
 
 
+def _first_rows(frame: pd.DataFrame, name: str, limit: int) -> pd.DataFrame:
+    """The first `limit` rows in SORT_KEYS order (missing values last), with the SHOWN_COLUMNS only."""
+    keys = SORT_KEYS[name]
+    # Arrow's sort is stable like pandas' multi-key sort_values and orders strings by code point as pandas
+    # does, with nulls (NaT, <NA>) at the end; it avoids factorising every key (~10x faster at 86,000 rows).
+    keys_table = pa.table({key: pa.array(frame[key]) for key in keys})
+    order = pc.sort_indices(keys_table, sort_keys=[(key, "ascending", "at_end") for key in keys])
+    return frame[SHOWN_COLUMNS[name]].iloc[order[:limit].to_numpy()]
+
+
 def build_table(atlas: Atlas, selection: Selection, name: str, max_rows: int | None = None) -> DisplayTable:
     """The display frame of one selected table (sorted, labelled, capped) and its column_config.
 
+    Rows are sorted and cut to the cap before any cell is formatted, so the cost follows the rows shown.
     Only st.column_config builders are used here: they return plain dicts and draw nothing."""
     frame = selection.table(name)
+    kept = _first_rows(frame, name, MAX_ROWS_SHOWN if max_rows is None else max_rows)
     if name == "sources":
-        display, config = _sources(atlas, frame, selection)
+        display, config = _sources(atlas, kept, selection)
     else:
         display, config = {"workshops": _workshops, "events": _events, "institutions": _institutions,
-                           "claims": _claims}[name](atlas, frame)
-    limit = MAX_ROWS_SHOWN if max_rows is None else max_rows
-    return DisplayTable(name, display.head(limit).reset_index(drop=True), len(display), config)
+                           "claims": _claims}[name](atlas, kept)
+    return DisplayTable(name, display.reset_index(drop=True), len(frame), config)
 
 
 # ---------------------------------------------------------------- empty results and sources
@@ -287,7 +343,8 @@ def citing_records(atlas: Atlas, selection: Selection, source_id: str) -> pd.Dat
     parts = []
     for table, name_column in names.items():
         frame = selection.table(table)
-        citing = frame[frame["source_ids"].map(lambda ids: source_id in ids)]
+        citing = frame[np.fromiter((source_id in ids for ids in frame["source_ids"].tolist()), dtype=bool,
+                                   count=len(frame))]
         parts.append(pd.DataFrame({
             t("explore.col.record_kind"): t(f"explore.kind_of_record.{table}"),
             t("explore.col.id"): citing[ID_COLUMNS[table]].to_list(),
