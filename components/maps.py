@@ -156,11 +156,19 @@ def _lists(frame: pd.DataFrame, columns: tuple[str, ...], positions: np.ndarray 
     """These columns (at these row positions) as Python lists.
 
     The map draws at most a few thousand rows, and per-row work in Python on lists is far cheaper than pandas
-    operations on wide Arrow-backed frames, each of which costs tens of microseconds per column.
+    operations on wide Arrow-backed frames, each of which costs tens of microseconds per column (a DataFrame
+    take or column subset even more: every new frame builds its own column lookup).
     """
     if positions is None:
         return {column: frame[column].tolist() for column in columns}
-    return {column: frame[column].take(positions).tolist() for column in columns}
+    return {column: _take_list(frame[column], positions) for column in columns}
+
+
+def _take_list(column: pd.Series, positions: np.ndarray) -> list:
+    if isinstance(column.dtype, pd.StringDtype) and len(column) > 4 * len(positions) + 1000:
+        # Only these rows leave Arrow: converting all of a large column costs per row.
+        return pa.array(column).take(positions).to_pylist()
+    return column.to_numpy(dtype=object)[positions].tolist()
 
 
 def _marker_frame(count: int, **columns) -> pd.DataFrame:
@@ -193,9 +201,9 @@ WORKSHOP_FIELDS = ("workshop_id", "name_en", "country", "country_name", "city", 
                    "status", "status_as_of", "host_name", "partner_names", "partner_institution_ids")
 
 
-def workshop_markers(workshops: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
-    """One marker per workshop, coloured by status; tooltip text is plain (the chart escapes it)."""
-    w = _lists(workshops, WORKSHOP_FIELDS[:-1], _first_by_id(workshops["workshop_id"], len(workshops)))
+def workshop_markers(w: dict[str, list], events: pd.DataFrame) -> pd.DataFrame:
+    """One marker per workshop (`w`: WORKSHOP_FIELDS as lists, in drawing order), coloured by status; tooltip text
+    is plain (the chart escapes it)."""
     dates_of = key_dates(w["workshop_id"], events)
     dates = [dates_of.get(workshop_id, []) for workshop_id in w["workshop_id"]]
     return _marker_frame(
@@ -232,12 +240,12 @@ def placed_events(events: pd.DataFrame) -> pd.Series:
 
 
 SITE_FIELDS = ("event_id", "title", "place_country", "place", "coord_precision", "lon", "lat", "category", "date",
-               "date_precision", "other_participants", "institution_names", "summary", "workshop_id")
+               "date_precision", "other_participants", "institution_names", "summary")
 
 
-def site_markers(events: pd.DataFrame, country_names: dict[str, str]) -> pd.DataFrame:
-    """One marker per cooperation event with a place (Confucius Institutes, campuses, labs, forums...)."""
-    e = _lists(events, SITE_FIELDS[:-1], _first_by_id(events["event_id"], len(events), placed_events(events)))
+def site_markers(e: dict[str, list], country_names: dict[str, str]) -> pd.DataFrame:
+    """One marker per placed cooperation event (`e`: SITE_FIELDS as lists, in drawing order): Confucius Institutes,
+    campuses, labs, forums..."""
     when = [format_with_precision(date, precision) for date, precision in zip(e["date"], e["date_precision"])]
     place_country = [country_names.get(code, code) for code in e["place_country"]]
     return _marker_frame(
@@ -260,13 +268,11 @@ def site_markers(events: pd.DataFrame, country_names: dict[str, str]) -> pd.Data
 PARTNER_FIELDS = ("institution_id", "name_en", "country", "country_name", "city", "coord_precision", "lon", "lat")
 
 
-def partner_links(workshops: pd.DataFrame, institutions: pd.DataFrame) -> dict[str, list]:
+def partner_links(w: dict[str, list], institutions: pd.DataFrame) -> dict[str, list]:
     """(workshop, partner institution) pairs where the partner has coordinates, lead partner first, as columns.
 
-    Only the given (already capped) workshops are linked, and only their partners are looked up.
+    Only the given workshops (WORKSHOP_FIELDS as lists, already capped) are linked, and only their partners looked up.
     """
-    w = _lists(workshops, ("workshop_id", "name_en", "lon", "lat", "city", "country_name", "status",
-                           "partner_institution_ids"))
     wanted = {pid for ids in w["partner_institution_ids"] for pid in ids}
     located = np.flatnonzero(_is_in(institutions["institution_id"], wanted)
                              & institutions["lat"].notna().to_numpy() & institutions["lon"].notna().to_numpy())
@@ -400,12 +406,11 @@ def build_map_data(selection: Selection, atlas: Atlas, show_sites: bool = True, 
     country_names = dict(zip(atlas.countries["iso2"].tolist(), atlas.countries["name_en"].tolist()))
     events, workshops = selection.events, selection.workshops
     placed = np.asarray(placed_events(events), dtype=bool)
-    drawn = workshops[list(WORKSHOP_FIELDS)].take(_first_by_id(workshops["workshop_id"], limit))
+    drawn = _lists(workshops, WORKSHOP_FIELDS, _first_by_id(workshops["workshop_id"], limit))
     links = partner_links(drawn, atlas.institutions)
     return MapData(
         workshops=workshop_markers(drawn, atlas.events),
-        sites=site_markers(events[list(SITE_FIELDS)].take(_first_by_id(events["event_id"], limit, placed)),
-                           country_names),
+        sites=site_markers(_lists(events, SITE_FIELDS, _first_by_id(events["event_id"], limit, placed)), country_names),
         partners=partner_markers(links, limit),
         arcs=partner_arcs(links, limit),
         workshop_total=len(workshops),
@@ -656,12 +661,12 @@ def _legend_item(icon: dict, label: str) -> str:
 
 def legend_html(map_data: MapData) -> str:
     """Legend in the map's own symbols: status colours, shapes per layer, and solid vs ring for precision."""
-    statuses = set(map_data.workshops["style_key"])
+    statuses = set(map_data.workshops["style_key"].tolist())
     status_items = "".join(_legend_item(marker_icon("circle", STATUS_COLOURS[s], False), t(f"status.{s}"))
                            for s in STATUS_ORDER if s in statuses or not statuses)
     rows = [f'<div><b>{html.escape(t("map.legend.workshops"))}</b> {status_items}</div>']
     if map_data.show_sites and not map_data.sites.empty:
-        categories = list(dict.fromkeys(map_data.sites.sort_values("style_key")["style_key"]))
+        categories = sorted(set(map_data.sites["style_key"].tolist()))
         items = "".join(_legend_item(marker_icon("diamond", CATEGORY_COLOURS[c], False), t(f"category.{c}"))
                         for c in categories)
         rows.append(f'<div><b>{html.escape(t("map.legend.sites"))}</b> {items}</div>')
@@ -682,13 +687,13 @@ def _count(key: str, n: int) -> str:
 
 
 def summary(map_data: MapData) -> dict[str, int]:
-    partners = map_data.partners
-    china = partners[partners["country"] == "CN"]
+    partners = _lists(map_data.partners, ("country", "place"))
+    china_cities = {place for country, place in zip(partners["country"], partners["place"]) if country == "CN" and place}
     return {
         "workshops": map_data.workshop_total,
         "workshop_countries": map_data.workshop_countries,
         "sites": map_data.site_total if map_data.show_sites else 0,
-        "partner_cities_cn": china["place"].replace("", pd.NA).dropna().nunique() if map_data.show_arcs else 0,
+        "partner_cities_cn": len(china_cities) if map_data.show_arcs else 0,
         "arcs": len(map_data.visible_arcs),
         "unplaced_events": map_data.unplaced_events,
     }
@@ -716,22 +721,22 @@ def caption_text(map_data: MapData) -> str:
 
 def records_table(map_data: MapData, limit: int = MAX_TABLE_ROWS) -> tuple[pd.DataFrame, int]:
     """The mapped records as a compact table (the map's text alternative), at most `limit` rows, and the total."""
-    markers = map_data.markers
-    if markers.empty:
-        return pd.DataFrame(columns=[t(f"map.table.{c}") for c in
-                                     ("type", "name", "country", "place", "location", "what", "date", "id")]), 0
-    order = markers["kind"].map({"workshop": 0, "site": 1, "partner": 2})
-    markers = markers.assign(_order=order).sort_values(["_order", "country_name", "place", "record_id"])
+    m = _lists(map_data.markers, ("kind", "name", "country_name", "place", "precision", "style_key", "date_label",
+                                  "record_id"))
+    kind_order = {"workshop": 0, "site": 1, "partner": 2}
+    rows = sorted(range(len(m["kind"])), key=lambda i: (kind_order[m["kind"][i]], m["country_name"][i], m["place"][i],
+                                                       m["record_id"][i]))[:limit]
+    shown = {column: [values[i] for i in rows] for column, values in m.items()}
     what = [t(f"status.{k}") if kind == "workshop" else t(f"category.{k}") if kind == "site" else t("map.table.partner_what")
-            for kind, k in zip(markers["kind"], markers["style_key"])]
+            for kind, k in zip(shown["kind"], shown["style_key"])]
     table = pd.DataFrame({
-        t("map.table.type"): [t(f"map.table.kind_{k}") for k in markers["kind"]],
-        t("map.table.name"): markers["name"].to_list(),
-        t("map.table.country"): markers["country_name"].to_list(),
-        t("map.table.place"): markers["place"].to_list(),
-        t("map.table.location"): [t(f"precision.{p}") for p in markers["precision"]],
+        t("map.table.type"): [t(f"map.table.kind_{k}") for k in shown["kind"]],
+        t("map.table.name"): shown["name"],
+        t("map.table.country"): shown["country_name"],
+        t("map.table.place"): shown["place"],
+        t("map.table.location"): [t(f"precision.{p}") for p in shown["precision"]],
         t("map.table.what"): what,
-        t("map.table.date"): markers["date_label"].to_list(),
-        t("map.table.id"): markers["record_id"].to_list(),
+        t("map.table.date"): shown["date_label"],
+        t("map.table.id"): shown["record_id"],
     })
-    return table.head(limit).reset_index(drop=True), len(table)
+    return table, len(m["kind"])
