@@ -209,6 +209,19 @@ def _marker_x(start: np.ndarray, end: np.ndarray, exact: np.ndarray) -> np.ndarr
     return np.where(exact, start, start + (end + np.timedelta64(ONE_DAY_NS, "ns") - start) // 2)
 
 
+# st.plotly_chart serialises a figure with plotly's to_dict, which costs a fixed ~0.3 ms per numpy array (its
+# typed-array conversion) but only about a microsecond per element of a list (deep copies): the many small
+# traces of a curated-size selection go as lists, the large ones of a big selection as arrays.
+LIST_BELOW = 200
+
+
+def _array(values: np.ndarray) -> np.ndarray | list:
+    """`values` for a trace: a list when small (see LIST_BELOW), else the array."""
+    if values.size >= LIST_BELOW:
+        return values
+    return _datetimes(values) if values.dtype.kind == "M" else values.tolist()
+
+
 def _datetimes(values: np.ndarray) -> list:
     """datetime objects (what plotly writes as ISO text) from datetime64 values, without boxing pandas Timestamps."""
     return values.astype("datetime64[us]").tolist()
@@ -242,8 +255,8 @@ def point_traces(x: np.ndarray, y: np.ndarray, exact: np.ndarray, label: str, gr
         if not chosen.any():
             continue
         traces.append(dict(
-            type="scatter", x=x[chosen], y=y[chosen], mode="markers", name=label, legendgroup=group,
-            showlegend=not traces, customdata=customdata[chosen], hovertemplate=hovertemplate,
+            type="scatter", x=_array(x[chosen]), y=_array(y[chosen]), mode="markers", name=label, legendgroup=group,
+            showlegend=not traces, customdata=_array(customdata[chosen]), hovertemplate=hovertemplate,
             marker=dict(symbol=symbol if is_day else f"{symbol}-open", size=size, color=colour,
                         line=dict(color=outline, width=width))))
     return traces

@@ -3,8 +3,10 @@ and valid plotly figures although they are built from plain dicts."""
 
 from __future__ import annotations
 
+import datetime
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -394,3 +396,12 @@ def test_timeline_figures_are_valid_at_the_edges(mini, filters):
     for figure in page_figures(mini, filters, strip_limit=1, timeline_limit=1).values():
         assert_valid_figure(figure)
     assert_valid_figure(charts.empty_figure("No data"))
+
+
+def test_small_trace_arrays_go_to_plotly_as_lists_and_large_ones_as_arrays():
+    # Lists are cheaper for plotly to serialise when short, arrays when long; both must keep the values.
+    middle_of_october = np.array(["2024-10-16T12:00"], dtype="datetime64[ns]")
+    assert charts._array(middle_of_october) == [datetime.datetime(2024, 10, 16, 12)]
+    assert charts._array(np.array([0, 2])) == [0, 2]
+    many = np.arange(charts.LIST_BELOW)
+    assert charts._array(many) is many
