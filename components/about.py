@@ -79,7 +79,7 @@ def most_cited_sources(atlas: Atlas, limit: int = MAX_SOURCE_ROWS) -> pd.DataFra
         threshold = np.partition(records, len(records) - limit)[len(records) - limit]
         candidates = np.flatnonzero(records >= threshold)
     keys = pd.DataFrame({"records": records[candidates], "row": candidates,
-                         "source_id": atlas.sources["source_id"].to_numpy()[candidates]})
+                         "source_id": atlas.sources["source_id"].take(candidates).to_numpy()})
     shown = keys.sort_values(["records", "source_id"], ascending=[False, True])["row"].to_numpy()[:max(limit, 0)]
     return atlas.sources.iloc[shown].assign(records=records[shown]).reset_index(drop=True)
 
@@ -87,13 +87,15 @@ def most_cited_sources(atlas: Atlas, limit: int = MAX_SOURCE_ROWS) -> pd.DataFra
 def sources_display(sources: pd.DataFrame, limit: int = MAX_SOURCE_ROWS) -> pd.DataFrame:
     """Sources as shown: readable date and side, the URL in its own column (rendered as a link by the page)."""
     shown = sources.head(limit)
+    # Plain lists: iterating Arrow-backed columns element by element costs several times more.
     published = [format_partial(date, precision) if date else t("precision.unknown")
-                 for date, precision in zip(shown["published"], shown["published_precision"])]
+                 for date, precision in zip(shown["published"].to_list(), shown["published_precision"].to_list())]
+    sides = {side: t(f"side.{side}") for side in set(shown["side"].to_list())}
     # Short columns first so the counts and links are visible without scrolling sideways; the long title last.
     return pd.DataFrame({
         t("about.col_id"): shown["source_id"].to_list(),
         t("about.col_publisher"): shown["publisher"].to_list(),
-        t("about.col_side"): [t(f"side.{side}") for side in shown["side"]],
+        t("about.col_side"): [sides[side] for side in shown["side"].to_list()],
         t("about.col_published"): published,
         t("about.col_language"): shown["language"].to_list(),
         t("about.col_mirror"): shown["is_mirror"].astype(bool).to_list(),
