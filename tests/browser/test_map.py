@@ -177,6 +177,9 @@ def test_hovering_each_kind_of_marker_shows_its_tooltip(mini_server, new_page, m
 
 def test_the_view_survives_a_filter_change(mini_server, new_page, mini_atlas):
     page = new_page()
+    outline_fetches: list[str] = []
+    page.on("request", lambda request: outline_fetches.append(request.url)
+            if urlparse(request.url).path == maps.MAP_OUTLINES_URL else None)
     open_map(page, mini_server)
     page.locator(".mapboxgl-ctrl-zoom-in").click()
     time.sleep(1.0)   # the zoom animates for a few hundred milliseconds
@@ -188,6 +191,8 @@ def test_the_view_survives_a_filter_change(mini_server, new_page, mini_atlas):
     # Still zoomed in: had the map jumped back to the opening view, nothing would be under the pointer here.
     assert "Kazakhstan Luban Workshop (EKTU)" in hover(page, mini_atlas, "LW-KZ-01", zoom_in=1)
     assert "regional=0" in page.url
+    # The outlines came once, as a file: a rerun sends a new deck spec but not the shapes again.
+    assert len(outline_fetches) == 1, outline_fetches
 
 
 def test_clicking_a_workshop_opens_its_detail_with_sources(mini_server, new_page, mini_atlas):
