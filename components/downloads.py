@@ -1,7 +1,8 @@
-"""Download buttons for the filtered rows (built only when clicked, no rerun), the view's permalink and "Cite this"."""
+"""Download of the filtered rows in one chosen format (ready before the click, no rerun), the permalink, "Cite this"."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from functools import partial
 
@@ -11,8 +12,26 @@ from atlas import Atlas, Selection
 from atlas.export import (EXPORT_TABLES, MIME_TYPES, bibtex, citation_text, file_name, table_csv_bytes,
                           to_geojson_bytes, to_json_bytes, to_xlsx_bytes, to_zip_bytes)
 from atlas.i18n import t
-from atlas.permalink import view_url
+from atlas.permalink import to_query_string, view_url
 from components.tables import counted
+
+FORMATS = ("csv", "xlsx", "json", "geojson", "zip")
+ICONS = {"csv": ":material/table:", "xlsx": ":material/grid_on:", "json": ":material/data_object:",
+         "geojson": ":material/location_on:", "zip": ":material/folder_zip:"}
+# Up to these many rows in the file (the chosen table for a CSV, every exported table otherwise) the file is built
+# with the page and handed to st.download_button as bytes; above them, as a callable that builds it on click.
+# Why not always a callable: Streamlit 1.67 stores a file built on click without tying it to the session, and the
+# finished runs of other sessions may delete it before the browser fetches it (a 404, "canceled" in Chromium; see
+# tests/unit/test_tables_download_race.py). Bytes are tied to the session until its next run re-registers them.
+# Why not always bytes: they are built on the page's runs. Measured on this 2-core machine under load (min of 3-9
+# builds; curated, 10x and 100x data): ~10-15 ms plus 0.03-0.1 ms per row for a CSV, ~25 ms + 0.06 ms/row for
+# JSON, ~20 ms + 0.04 ms/row for GeoJSON, ~50-100 ms + 0.09 ms/row for the ZIP and 0.55-0.9 ms/row for XLSX.
+# The curated dataset unfiltered (421 rows) takes 15-40 ms as a CSV, 30-60 ms as JSON or GeoJSON, 110-180 ms as
+# a ZIP and 190-320 ms as XLSX: building all five on every filter change would cost several times the whole
+# Explore rerun (~90 ms), so only the chosen format is built, once per view (_view_file). These limits keep that
+# build near 250 ms (XLSX: ~400 ms, so that the curated dataset, 421 rows, is below every limit with room to grow
+# and its visitors never meet the race).
+EAGER_MAX_ROWS = {"csv": 2_500, "json": 3_000, "geojson": 4_000, "zip": 2_000, "xlsx": 600}
 
 
 def current_view_url(selection: Selection) -> str:
@@ -32,33 +51,61 @@ def _counts(selection: Selection) -> str:
     return ", ".join(counted(name, len(selection.table(name))) for name in EXPORT_TABLES)
 
 
-def _button(label_key: str, data, name: str, extension: str, key: str, icon: str, primary: bool = False,
-            container=st, **label_values: object) -> None:
-    # on_click="ignore": the download neither reruns the page nor loses the table selection;
-    # a callable `data` is run only when the visitor clicks, on a thread of its own.
-    container.download_button(t(f"explore.downloads.{label_key}", **label_values), data=data, file_name=name,
-                              mime=MIME_TYPES[extension], on_click="ignore", key=key, icon=icon,
-                              help=t(f"explore.downloads.{label_key}_help"), type="primary" if primary else "secondary")
+def file_rows(selection: Selection, fmt: str, table: str) -> int:
+    """Rows the file carries: the chosen table for a CSV, every exported table for the other formats."""
+    if fmt == "csv":
+        return len(selection.table(table))
+    return sum(len(selection.table(name)) for name in EXPORT_TABLES)
+
+
+def is_eager(selection: Selection, fmt: str, table: str) -> bool:
+    return file_rows(selection, fmt, table) <= EAGER_MAX_ROWS[fmt]
+
+
+def _builder(atlas: Atlas, selection: Selection, fmt: str, table: str, permalink: str) -> Callable[[], bytes]:
+    if fmt == "csv":
+        return partial(table_csv_bytes, atlas, selection, table)
+    return partial({"xlsx": to_xlsx_bytes, "json": to_json_bytes, "geojson": to_geojson_bytes,
+                    "zip": to_zip_bytes}[fmt], atlas, selection, permalink)
+
+
+def _view_file(state_key: str, view: tuple, build: Callable[[], bytes]) -> bytes:
+    """The file of this view, kept in the session so that reruns keeping the view (a row selected in a table)
+    reuse it; the next view or format replaces it, so a session holds one file."""
+    kept = st.session_state.get(state_key)
+    if kept is not None and kept[0] == view:
+        return kept[1]
+    data = build()
+    st.session_state[state_key] = (view, data)
+    return data
 
 
 def draw_downloads(atlas: Atlas, selection: Selection, permalink: str, key: str = "explore") -> None:
-    """A CSV per table (chosen in a list), XLSX, JSON, GeoJSON and the ZIP bundle of exactly the filtered rows."""
+    """The format (and for CSV the table) of exactly the filtered rows, and one button that downloads it."""
     st.caption(t("explore.downloads.caption", counts=_counts(selection)))
-    table = st.selectbox(
-        t("explore.downloads.csv_table"), EXPORT_TABLES, key=f"{key}_csv_table",
-        format_func=lambda name: t("explore.downloads.csv_option", label=t(f"explore.tab.{name}"),
-                                   rows=counted("rows", len(selection.table(name)))))
-    row = st.container(horizontal=True)
-    _button("csv", partial(table_csv_bytes, atlas, selection, table), file_name(atlas, selection, "csv", table),
-            "csv", f"{key}_download_csv", ":material/table:", container=row, table=t(f"explore.tab.{table}"))
-    _button("xlsx", partial(to_xlsx_bytes, atlas, selection, permalink), file_name(atlas, selection, "xlsx"),
-            "xlsx", f"{key}_download_xlsx", ":material/grid_on:", container=row)
-    _button("json", partial(to_json_bytes, atlas, selection, permalink), file_name(atlas, selection, "json"),
-            "json", f"{key}_download_json", ":material/data_object:", container=row)
-    _button("geojson", partial(to_geojson_bytes, atlas, selection, permalink), file_name(atlas, selection, "geojson"),
-            "geojson", f"{key}_download_geojson", ":material/location_on:", container=row)
-    _button("zip", partial(to_zip_bytes, atlas, selection, permalink), file_name(atlas, selection, "zip"),
-            "zip", f"{key}_download_zip", ":material/folder_zip:", primary=True, container=row)
+    fmt = st.segmented_control(t("explore.downloads.format"), FORMATS, default="csv", required=True,
+                               key=f"{key}_format", format_func=lambda name: t(f"explore.downloads.format_name.{name}"))
+    table = EXPORT_TABLES[0]
+    if fmt == "csv":
+        table = st.selectbox(
+            t("explore.downloads.csv_table"), EXPORT_TABLES, key=f"{key}_csv_table",
+            format_func=lambda name: t("explore.downloads.csv_option", label=t(f"explore.tab.{name}"),
+                                       rows=counted("rows", len(selection.table(name)))))
+    name = file_name(atlas, selection, fmt, table if fmt == "csv" else None)
+    build = _builder(atlas, selection, fmt, table, permalink)
+    eager = is_eager(selection, fmt, table)
+    if eager:
+        # The README of XLSX and ZIP carries today's date, so a file kept past midnight is rebuilt.
+        view = (fmt, table, name, to_query_string(selection.filters), permalink, atlas.version, date.today())
+        data: bytes | Callable[[], bytes] = _view_file(f"_{key}_download_file", view, build)
+    else:
+        st.session_state.pop(f"_{key}_download_file", None)   # a file of an earlier view is no longer needed
+        data = build
+    # on_click="ignore": the download neither reruns the page nor loses the table selection.
+    st.download_button(t(f"explore.downloads.{fmt}", table=t(f"explore.tab.{table}")), data=data, file_name=name,
+                       mime=MIME_TYPES[fmt], on_click="ignore", key=f"{key}_download", icon=ICONS[fmt],
+                       type="primary")
+    st.caption(t(f"explore.downloads.{fmt}_help") + ("" if eager else " " + t("explore.downloads.built_on_click")))
 
 
 def draw_citation(atlas: Atlas, url: str = "") -> None:

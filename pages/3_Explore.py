@@ -7,8 +7,8 @@ from components.detail import draw_detail
 from components.downloads import current_view_url, draw_citation, draw_downloads, draw_permalink
 from components.filters import describe_active, draw_empty_notice
 from components.layout import page_setup
-from components.tables import (DETAIL_KINDS, TABLE_ORDER, DisplayTable, build_table, citing_records,
-                               selection_key)
+from components.tables import (DETAIL_KINDS, MAX_ROWS_SHOWN, TABLE_ORDER, DisplayTable, build_table,
+                               citing_records, selection_key)
 from components.text import md_escape
 
 atlas, selection = page_setup("explore", "nav.explore")
@@ -31,7 +31,10 @@ def draw_selected(table: DisplayTable, record_id: str) -> None:
             if citing.empty:
                 st.caption(t("explore.no_citing", source_id=record_id))
             else:
-                st.dataframe(citing, hide_index=True, width="stretch")
+                if len(citing) > MAX_ROWS_SHOWN:
+                    st.caption(t("explore.citing_truncated", shown=MAX_ROWS_SHOWN, total=len(citing),
+                                 source_id=record_id))
+                st.dataframe(citing.head(MAX_ROWS_SHOWN), hide_index=True, width="stretch")
 
 
 def draw_table(name: str) -> None:
