@@ -173,12 +173,18 @@ def count_tick(largest: float) -> int:
 # The builders work on numpy arrays of the few rows and columns they draw: each pandas operation on these wide
 # Arrow-backed frames costs tens of microseconds, and a chart made of hundreds of them was most of a rerun.
 
+def _arrow(values: pd.Series | np.ndarray | Sequence | pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One contiguous Arrow array (zero-copy for an Arrow-backed column in one chunk)."""
+    array = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, from_pandas=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
 def _positions(values: pd.Series | np.ndarray, choices: pd.Series | Sequence[str]) -> np.ndarray:
     """The position of each value in `choices`, -1 where absent. Hashed by Arrow: Series.isin with a set of
     ids boxes every value in Python (26 ms for 86,000 events against 4,000 workshop ids)."""
     if len(choices) == 0:
         return np.full(len(values), -1, dtype=np.int64)
-    found = pc.index_in(pa.array(values, from_pandas=True), value_set=pa.array(choices, from_pandas=True))
+    found = pc.index_in(_arrow(values), value_set=_arrow(choices))
     return found.fill_null(-1).to_numpy().astype(np.int64)
 
 
@@ -187,16 +193,41 @@ def _take(column: pd.Series, rows: np.ndarray) -> np.ndarray:
     return column.array.take(rows).to_numpy()
 
 
-def _order(*keys: pd.Series | np.ndarray) -> np.ndarray:
+def _order(*keys: pd.Series | np.ndarray | pa.Array) -> np.ndarray:
     """Row positions sorting by `keys` (first key first): stable, missing values last (Arrow's default), like
     sort_values."""
-    table = pa.table({str(i): pa.array(key, from_pandas=True) for i, key in enumerate(keys)})
+    table = pa.table({str(i): _arrow(key) for i, key in enumerate(keys)})
     return pc.sort_indices(table, sort_keys=[(str(i), "ascending") for i in range(len(keys))]).to_numpy()
+
+
+def _arrow_rows(column: pd.Series, rows: np.ndarray) -> pa.Array:
+    """Rows of a column as an Arrow array: a sort key taken without converting text to Python objects."""
+    return _arrow(column).take(pa.array(rows, type=pa.int64()))
+
+
+def _first_by_date(start: np.ndarray, event_ids: pd.Series, rows: np.ndarray, limit: int | None,
+                   latest: bool = False) -> np.ndarray:
+    """`rows` ordered by (date, id), undated last, keeping the first `limit` (the last with `latest`). Only rows
+    up to the limit-th date (from the other end with `latest`) are sorted: a full sort of a big selection by id
+    costs tens of milliseconds."""
+    if limit is not None and len(rows) > limit:
+        days = start[rows].astype(np.int64)
+        days = np.where(np.isnat(start[rows]), np.iinfo(np.int64).max, days)  # NaT sorts last
+        if latest:
+            threshold = np.partition(days, len(days) - limit)[len(days) - limit]
+            rows = rows[days >= threshold]
+        else:
+            threshold = np.partition(days, limit - 1)[limit - 1]
+            rows = rows[days <= threshold]
+    rows = rows[_order(start[rows], _arrow_rows(event_ids, rows))]
+    if limit is None:
+        return rows
+    return rows[-limit:] if latest else rows[:limit]
 
 
 def _factorize(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes into the sorted distinct values, and those values (hashed by Arrow, no Python loop over rows)."""
-    encoded = pa.array(values, from_pandas=True).dictionary_encode()
+    encoded = _arrow(values).dictionary_encode()
     names = np.array(encoded.dictionary.to_pylist(), dtype=object)
     order = np.argsort(names, kind="stable")
     rank = np.empty(len(names), dtype=np.int64)
@@ -298,24 +329,24 @@ def workshop_milestones(workshops: pd.DataFrame, events: pd.DataFrame) -> pd.Dat
     The page computes this once and passes it to workshop_rows, build_milestone_strip and stage_years."""
     start = events["date_start"].to_numpy()
     wanted = np.flatnonzero((_positions(events["workshop_id"], workshops["workshop_id"]) >= 0) & ~np.isnat(start))
-    wanted = wanted[_order(start[wanted], _take(events["event_id"], wanted))]
+    wanted = _first_by_date(start, events["event_id"], wanted, None)
     return events[MILESTONE_COLUMNS].take(wanted)
 
 
 def _first_of(owner: np.ndarray, chosen: np.ndarray, count: int) -> np.ndarray:
     """For each of `count` workshops, the position of its first chosen milestone (they come sorted), else -1."""
     rows = np.flatnonzero(chosen & (owner >= 0))
-    found = np.full(count, -1, dtype=np.int64)
-    owners, first = np.unique(owner[rows], return_index=True)
-    found[owners] = rows[first]
+    found = np.full(count, len(owner), dtype=np.int64)
+    np.minimum.at(found, owner[rows], rows)
+    found[found == len(owner)] = -1
     return found
 
 
-def _pick(values: np.ndarray, found: np.ndarray, missing: object) -> np.ndarray:
-    """values[found], and `missing` where found is -1."""
-    picked = np.full(len(found), missing, dtype=values.dtype)
+def _pick(dates: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """dates[found], NaT where found is -1."""
+    picked = np.full(len(found), np.datetime64("NaT"), dtype=dates.dtype)
     hit = found >= 0
-    picked[hit] = values[found[hit]]
+    picked[hit] = dates[found[hit]]
     return picked
 
 
@@ -339,26 +370,27 @@ def _months_text(low: int, high: int) -> str:
     return t("timeline.months", months=low) if low == high else t("timeline.months_range", low=low, high=high)
 
 
+def _duration_text(unsigned: bool, not_opened: bool, low: int, high: int) -> str:
+    if unsigned:
+        return t("timeline.duration_no_signing")
+    if not_opened:
+        return t("timeline.duration_not_opened", months=_months_text(low, high))
+    return _months_text(low, high)
+
+
 def _durations(signed_start: np.ndarray, signed_end: np.ndarray, opened_start: np.ndarray, opened_end: np.ndarray,
-               today: pd.Timestamp) -> list[str]:
+               today: pd.Timestamp) -> np.ndarray:
     """'9 months', '11–23 months' or 'not opened: …' per workshop; each distinct text is formatted once."""
     waiting = np.isnat(opened_start)
     now = np.datetime64(today.value, "ns")
     low, high = _months_ranges(signed_start, signed_end, np.where(waiting, now, opened_start),
                                np.where(waiting, now, opened_end))
-    texts: dict[tuple, str] = {}
-    result = []
-    for key in zip(np.isnat(signed_start).tolist(), waiting.tolist(), low.tolist(), high.tolist()):
-        if key not in texts:
-            unsigned, not_opened, months_low, months_high = key
-            if unsigned:
-                texts[key] = t("timeline.duration_no_signing")
-            elif not_opened:
-                texts[key] = t("timeline.duration_not_opened", months=_months_text(months_low, months_high))
-            else:
-                texts[key] = _months_text(months_low, months_high)
-        result.append(texts[key])
-    return result
+    # One integer per distinct text (months stay far below 2**20).
+    keys = (((np.isnat(signed_start) * 2 + waiting).astype(np.int64) << 40) | (low << 20) | high)
+    distinct, which = np.unique(keys, return_inverse=True)
+    texts = np.array([_duration_text(bool(key >> 41), bool((key >> 40) & 1), (key >> 20) & 0xFFFFF, key & 0xFFFFF)
+                      for key in distinct.tolist()] + [""], dtype=object)
+    return texts[which.reshape(-1)]
 
 
 def workshop_rows(workshops: pd.DataFrame, milestones: pd.DataFrame, today: pd.Timestamp | None = None) -> pd.DataFrame:
@@ -367,25 +399,23 @@ def workshop_rows(workshops: pd.DataFrame, milestones: pd.DataFrame, today: pd.T
     today = _today(today)
     count = len(workshops)
     owner = _positions(milestones["workshop_id"], workshops["workshop_id"])
-    kinds = milestones["milestone"].to_numpy(dtype=object)
-    columns = {name: milestones[name].to_numpy() for name in ("date", "date_precision", "date_start", "date_end")}
-    signed = _first_of(owner, np.isin(kinds, SIGNING_MILESTONES), count)
-    opened = _first_of(owner, np.isin(kinds, OPENING_MILESTONES), count)
+    signed = _first_of(owner, _positions(milestones["milestone"], SIGNING_MILESTONES) >= 0, count)
+    opened = _first_of(owner, _positions(milestones["milestone"], OPENING_MILESTONES) >= 0, count)
     first = _first_of(owner, np.ones(len(owner), dtype=bool), count)
-    rows: dict[str, np.ndarray | list] = {
-        name: workshops[name].to_numpy(dtype=object) for name in ("workshop_id", "name_en", "country_name", "status")}
+    start, end = milestones["date_start"].to_numpy(), milestones["date_end"].to_numpy()
+    order = _order(_pick(start, signed), _pick(start, first), workshops["name_en"])
+    signed, opened, first = signed[order], opened[order], first[order]
+    # Text columns stay Arrow-backed: taken (with -1 as missing) instead of converted to objects and back.
+    rows: dict[str, object] = {name: workshops[name].array.take(order)
+                               for name in ("workshop_id", "name_en", "country_name", "status")}
     for prefix, found in (("signed", signed), ("opened", opened)):
-        rows[f"{prefix}_date"] = _pick(columns["date"], found, None)
-        rows[f"{prefix}_precision"] = _pick(columns["date_precision"], found, None)
-        rows[f"{prefix}_start"] = _pick(columns["date_start"], found, np.datetime64("NaT"))
-        rows[f"{prefix}_end"] = _pick(columns["date_end"], found, np.datetime64("NaT"))
-        rows[f"{prefix}_milestone"] = _pick(kinds, found, None)
-    rows["first_start"] = _pick(columns["date_start"], first, np.datetime64("NaT"))
-    rows["milestone_count"] = np.bincount(owner[owner >= 0], minlength=count)
-    order = _order(rows["signed_start"], rows["first_start"], rows["name_en"])
-    rows = {name: values[order] for name, values in rows.items()}
+        for column, suffix in (("date", "date"), ("date_precision", "precision"), ("date_start", "start"),
+                               ("date_end", "end"), ("milestone", "milestone")):
+            rows[f"{prefix}_{suffix}"] = milestones[column].array.take(found, allow_fill=True)
+    rows["first_start"] = _pick(start, first)
+    rows["milestone_count"] = np.bincount(owner[owner >= 0], minlength=count)[order]
     rows["row"] = np.arange(count)
-    rows["duration"] = _durations(rows["signed_start"], rows["signed_end"], rows["opened_start"], rows["opened_end"],
+    rows["duration"] = _durations(_pick(start, signed), _pick(end, signed), _pick(start, opened), _pick(end, opened),
                                   today)
     return pd.DataFrame(rows)
 
@@ -529,14 +559,6 @@ def country_bands(names: Iterable[str]) -> list[str]:
     return sorted(present - {regional}) + ([regional] if regional in present else [])
 
 
-def _most_recent(rows: np.ndarray, start: np.ndarray, event_ids: pd.Series, limit: int) -> np.ndarray:
-    """The `limit` latest of `rows` by (date, id): only those on or after the limit-th latest date are sorted."""
-    days = start[rows].astype(np.int64)
-    threshold = np.partition(days, len(days) - limit)[len(days) - limit]
-    candidates = rows[days >= threshold]
-    return candidates[_order(start[candidates], _take(event_ids, candidates))[-limit:]]
-
-
 def timeline_points(events: pd.DataFrame, limit: int | None = None,
                     gap: pd.Timedelta | None = None) -> dict[str, np.ndarray]:
     """Dated events (the `limit` most recent) as arrays of TIMELINE_COLUMNS plus a y position: one band per
@@ -544,10 +566,10 @@ def timeline_points(events: pd.DataFrame, limit: int | None = None,
     send) is cut, never thinned."""
     start_all = events["date_start"].to_numpy()
     rows = np.flatnonzero(~np.isnat(start_all))
-    if limit is not None and len(rows) > limit:
-        rows = _most_recent(rows, start_all, events["event_id"], limit)
+    if limit is not None:
+        rows = _first_by_date(start_all, events["event_id"], rows, limit, latest=True)
     end_all = events["date_end"].to_numpy()
-    rows = rows[_order(start_all[rows], end_all[rows], _take(events["event_id"], rows))]
+    rows = rows[_order(start_all[rows], end_all[rows], _arrow_rows(events["event_id"], rows))]
     points = {name: _take(events[name], rows) for name in TIMELINE_COLUMNS}
     start, end, countries = points["date_start"], points["date_end"], points["country_name"].astype(object)
     points["country_name"] = countries
@@ -631,8 +653,7 @@ def build_event_timeline(events: pd.DataFrame, year_range: tuple[int, int] | Non
 
 def event_timeline_table(events: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
     """The timeline of everything as a table, earliest first (undated last); the first `limit` rows only."""
-    rows = _order(events["date_start"], events["event_id"])
-    rows = rows[:limit] if limit is not None else rows
+    rows = _first_by_date(events["date_start"].to_numpy(), events["event_id"], np.arange(len(events)), limit)
     column = {name: _take(events[name], rows) for name in (
         "date", "date_precision", "country_name", "category", "title", "institution_names", "event_id")}
     return pd.DataFrame({
@@ -646,6 +667,14 @@ def event_timeline_table(events: pd.DataFrame, limit: int | None = None) -> pd.D
 
 
 # ---------------------------------------------------------------- growth by year
+
+def _leading_year(dates: pd.Series) -> np.ndarray:
+    """The year of each partial date as a float, NaN where there is none (parsed by Arrow: pd.to_numeric on the
+    first four characters took 26 ms for 8,000 workshops)."""
+    head = pc.utf8_slice_codeunits(_arrow(dates), 0, 4)
+    years = pc.if_else(pc.match_substring_regex(head, "^[0-9]{4}$"), head, None)
+    return years.cast(pa.float64()).to_numpy(zero_copy_only=False)
+
 
 def stage_years(workshops: pd.DataFrame, milestones: pd.DataFrame) -> pd.DataFrame:
     """One row per workshop, one column per status (STATUS_ORDER): the first year it reached that status (NaN
@@ -661,7 +690,7 @@ def stage_years(workshops: pd.DataFrame, milestones: pd.DataFrame) -> pd.DataFra
     kind = _positions(milestones["milestone"], STAGE_KINDS)
     staged = known & (kind >= 0)
     np.minimum.at(first, owner[staged] * ranks + STAGE_KIND_RANKS[kind[staged]], years[staged])
-    as_of = pd.to_numeric(workshops["status_as_of"].str[:4], errors="coerce").to_numpy(dtype=np.float64)
+    as_of = _leading_year(workshops["status_as_of"])
     status = _positions(workshops["status"], STATUS_ORDER)
     current = np.flatnonzero((status >= 0) & ~np.isnan(as_of))
     np.minimum.at(first, current * ranks + status[current], as_of[current])

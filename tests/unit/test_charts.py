@@ -405,3 +405,15 @@ def test_small_trace_arrays_go_to_plotly_as_lists_and_large_ones_as_arrays():
     assert charts._array(np.array([0, 2])) == [0, 2]
     many = np.arange(charts.LIST_BELOW)
     assert charts._array(many) is many
+
+
+def test_limits_break_ties_on_one_date_by_id_and_put_undated_last(mini):
+    events = mini.events
+    for event_id in ("EV-003", "EV-001", "EV-005", "EV-002", "EV-004"):
+        events = redate(events, event_id, "2024-05-01", "day")
+    timeline = charts.build_event_timeline(events, limit=2)
+    drawn = sorted(row[0] for t in timeline.data if t.mode == "markers" and t.customdata is not None
+                   for row in t.customdata)
+    assert drawn == ["EV-004", "EV-005"]
+    assert charts.event_timeline_table(events, limit=2)["Id"].tolist() == ["EV-001", "EV-002"]
+    assert charts.event_timeline_table(events, limit=6)["Id"].tolist()[-1] == "EV-006"  # the undated one
