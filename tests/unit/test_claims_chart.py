@@ -9,7 +9,8 @@ from atlas import load_atlas
 from atlas.dates import spans
 from components import claims_chart
 from components.charts import is_empty_figure
-from helpers import build_dataset
+from components.figures import assert_valid_figure
+from helpers import DATA_DIR, build_dataset
 
 TODAY = pd.Timestamp("2026-06-15")
 WORLDWIDE = "Worldwide total, as claimed in official and media reports"
@@ -132,3 +133,145 @@ def test_table_lists_every_point_in_date_order_with_who_states_it(mini):
         {"Series (scope)": DOCUMENTED, "As of": "October 2024 (month precision)", "Count": "2",
          "Stated by / workshop": "Kyrgyzstan Luban Workshop (KSTU) (Opening)", "Sources": "S-002"},
     ]
+
+
+# ---------------------------------------------------------------- at scale: shared counts, yearly points, capped table
+
+def many_claims(claims: pd.DataFrame, count: int, years: tuple[int, ...] = (2022, 2023)) -> pd.DataFrame:
+    """`count` worldwide claims spread over `years` (values 20..29, three claimants), as a large dataset has them."""
+    base = claims[claims["claim_id"] == "CL-001"]
+    extra = pd.concat([base] * count, ignore_index=True)
+    extra["claim_id"] = [f"CL-{9000 + n}" for n in range(count)]
+    extra["as_of"] = [f"{years[n % len(years)]}-{1 + n % 12:02d}" for n in range(count)]
+    extra["as_of_precision"] = "month"
+    extra["value"] = [20.0 + n % 10 for n in range(count)]
+    extra["value_as_stated"] = [f"{20 + n % 10}" for n in range(count)]
+    extra["claimed_by"] = [("Xinhua", "Xinhua", "China Daily")[n % 3] for n in range(count)]
+    combined = pd.concat([claims[claims["claim_id"] != "CL-001"], extra], ignore_index=True)
+    combined["as_of_start"], combined["as_of_end"] = spans(combined["as_of"])
+    return combined
+
+
+def points_drawn(figure) -> int:
+    return sum(len(trace.x) for trace in figure.data if trace.x is not None)
+
+
+def test_chart_and_table_are_valid_and_identical_when_counts_are_passed_in(mini):
+    claimed = claims_chart.claimed_counts(mini.claims)
+    documented = claims_chart.documented_counts(mini.workshops, mini.events)
+    alone = claims_chart.build_claims_vs_records(mini.claims, mini.workshops, mini.events, today=TODAY)
+    shared = claims_chart.build_claims_vs_records(mini.claims, mini.workshops, mini.events, today=TODAY,
+                                                  claimed=claimed, documented=documented)
+    assert_valid_figure(shared)
+    assert shared.to_json() == alone.to_json()
+    table = claims_chart.claims_vs_records_table(mini.claims, mini.workshops, mini.events,
+                                                 claimed=claimed, documented=documented)
+    pd.testing.assert_frame_equal(table, claims_chart.claims_vs_records_table(mini.claims, mini.workshops, mini.events))
+    assert claims_chart.table_size(claimed, documented) == len(table) == 3
+
+
+def test_real_data_chart_is_valid_with_one_point_per_claim():
+    real = load_atlas(DATA_DIR)
+    figure = claims_chart.build_claims_vs_records(real.claims, real.workshops, real.events, today=TODAY,
+                                                  year_range=(2018, 2026))
+    assert_valid_figure(figure)
+    claimed = claims_chart.claimed_counts(real.claims)
+    markers = [trace for trace in figure.data if trace.name in (WORLDWIDE, TIANJIN) and trace.mode == "markers+text"]
+    assert sum(len(trace.x) for trace in markers) == len(claimed) > 0
+    assert not any("one point per year" in (a.text or "") for a in figure.layout.annotations)
+
+
+def test_empty_and_no_claim_figures_are_valid(mini):
+    assert_valid_figure(claims_chart.build_claims_vs_records(mini.claims.iloc[0:0], mini.workshops.iloc[0:0],
+                                                             mini.events, today=TODAY))
+    no_claims = mini.claims[mini.claims["metric"] != "luban_workshops_worldwide"]
+    assert_valid_figure(claims_chart.build_claims_vs_records(no_claims, mini.workshops, mini.events, today=TODAY))
+
+
+def test_a_series_at_the_limit_still_draws_every_claim(mini):
+    claims = many_claims(mini.claims, claims_chart.MAX_CLAIM_POINTS)
+    figure = claims_chart.build_claims_vs_records(claims, mini.workshops, mini.events, today=TODAY)
+    points = traces(figure, WORLDWIDE)[-1]
+    assert len(points.x) == claims_chart.MAX_CLAIM_POINTS
+
+
+def test_a_large_series_is_drawn_one_point_per_year_with_a_note(mini):
+    claims = many_claims(mini.claims, 5000)
+    figure = claims_chart.build_claims_vs_records(claims, mini.workshops, mini.events, today=TODAY)
+    assert_valid_figure(figure)
+    ranges, points = traces(figure, WORLDWIDE)
+    # Two years of claims: two hollow points at mid-year on the median, each on a line from lowest to highest.
+    # Even-numbered claims fall in 2022 (values 20, 22 .. 28), odd ones in 2023 (21 .. 29).
+    middles = [pd.Timestamp("2022-07-02 12:00"), pd.Timestamp("2023-07-02 12:00")]
+    assert stamps(points.x) == middles
+    assert list(points.y) == [24, 25]
+    assert points.marker.symbol == "circle-open"
+    assert stamps(ranges.x) == [middles[0], middles[0], None, middles[1], middles[1], None]
+    assert list(ranges.y) == [20, 28, None, 21, 29, None]
+    assert list(points.customdata[0]) == ["2,500 claims as of 2022", "20–28", "24", WORLDWIDE,
+                                          "Stated by 2 claimant(s), most often Xinhua"]
+    assert "2,500 claims" in points.text[0]
+    notes = [a.text for a in figure.layout.annotations]
+    assert any(note.startswith("5,000 official claims drawn as one point per year") for note in notes)
+    # Bounded: the whole figure carries a few dozen points, not one per claim.
+    assert points_drawn(figure) < 40
+    assert len(figure.to_json()) < 30_000
+
+
+def test_yearly_points_of_two_series_label_on_opposite_sides(mini):
+    claims = many_claims(mini.claims, 300)
+    tianjin = many_claims(mini.claims, 200, years=(2021,))
+    tianjin = tianjin[tianjin["claim_id"].str.startswith("CL-9")].assign(metric="luban_workshops_tianjin_built")
+    tianjin["claim_id"] = [f"CL-8{n:03d}" for n in range(len(tianjin))]
+    combined = pd.concat([claims, tianjin], ignore_index=True)
+    figure = claims_chart.build_claims_vs_records(combined, mini.workshops, mini.events, today=TODAY)
+    assert traces(figure, WORLDWIDE)[-1].textposition == "top center"
+    (_, tianjin_points) = traces(figure, TIANJIN)
+    assert tianjin_points.textposition == "bottom center" and len(tianjin_points.x) == 1
+
+
+def test_claims_by_year_counts_range_median_and_commonest_claimant(mini):
+    claimed = claims_chart.claimed_counts(many_claims(mini.claims, 7, years=(2024,)))
+    # Values 20..26; claimants Xinhua (n = 0, 1, 3, 4, 6) and China Daily (n = 2, 5).
+    assert claims_chart.claims_by_year(claimed).to_dict("records") == [
+        {"year": 2024, "claims": 7, "low": 20.0, "median": 23.0, "high": 26.0, "claimants": 2,
+         "top_claimant": "Xinhua"}]
+
+
+def test_table_limit_keeps_the_first_rows_in_date_order_and_formats_only_those(mini):
+    claims = many_claims(mini.claims, 600)
+    full = claims_chart.claims_vs_records_table(claims, mini.workshops, mini.events)
+    limited = claims_chart.claims_vs_records_table(claims, mini.workshops, mini.events, limit=500)
+    assert len(full) == 602 and len(limited) == 500
+    pd.testing.assert_frame_equal(limited, full.head(500))
+    # Our documented rows (Dec 2023, Oct 2024) sort after the claims of 2022 and early 2023.
+    documented_rows = full.index[full["Series (scope)"] == DOCUMENTED].tolist()
+    limited_small = claims_chart.claims_vs_records_table(claims, mini.workshops, mini.events,
+                                                         limit=documented_rows[0] + 1)
+    assert limited_small["Series (scope)"].iloc[-1] == DOCUMENTED
+
+
+def test_labels_alternate_only_within_a_run_of_close_claims(mini):
+    claims = mini.claims
+    for n, as_of in enumerate(["2021-01-10", "2021-03-01", "2021-05-01", "2022-06-01", "2022-07-01"]):
+        claims = with_claim(claims, claim_id=f"CL-7{n:02d}", as_of=as_of, as_of_precision="day")
+    claimed = claims_chart.claimed_counts(claims).sort_values("as_of_start")
+    # Three claims each within 200 days of the one before (top, bottom, top), a gap, then a new run of two, and
+    # CL-001 (December 2023) alone.
+    assert claimed["label_position"].tolist() == ["top center", "bottom center", "top center",
+                                                  "top center", "bottom center", "top center"]
+
+
+def test_documented_count_takes_each_workshops_first_launch_or_opening(mini):
+    # A second, later opening of LW-KZ-01 does not count it twice; an earlier launch ceremony moves it earlier.
+    events = mini.events.copy()
+    extra = events[events["event_id"] == "EV-002"].assign(event_id="EV-900", milestone="opening", date="2025-01-05",
+                                                          date_precision="day")
+    launch = events[events["event_id"] == "EV-002"].assign(event_id="EV-901", milestone="launch_ceremony",
+                                                           date="2023-11-20", date_precision="day")
+    events = pd.concat([events, extra, launch], ignore_index=True)
+    events["date_start"], events["date_end"] = spans(events["date"])
+    documented = claims_chart.documented_counts(mini.workshops, events)
+    assert documented[["workshop_id", "event_id", "count"]].values.tolist() == [
+        ["LW-KZ-01", "EV-901", 1], ["LW-KG-01", "EV-003", 2]]
+    assert documented["name_en"].tolist() == ["Kazakhstan Luban Workshop (EKTU)", "Kyrgyzstan Luban Workshop (KSTU)"]
