@@ -6,11 +6,15 @@ from atlas.i18n import t
 from atlas import apply_filters
 from atlas.summaries import country_comparison, headline, latest_events
 from components.charts import is_empty_figure
-from components.claims_chart import build_claims_vs_records, claims_vs_records_table
+from components.claims_chart import (build_claims_vs_records, claimed_counts, claims_vs_records_table,
+                                     documented_counts, table_size)
 from components.detail import draw_detail
 from components.filters import describe_active
 from components.layout import PAGES, page_setup
 from components.overview import build_events_by_country, build_workshops_by_country, comparison_table, event_label
+
+# More rows than anyone reads in an expander; the caption says how many are left out.
+MAX_TABLE_ROWS = 500
 
 atlas, selection = page_setup("overview", "nav.overview")
 active = describe_active(atlas, selection.filters)
@@ -56,20 +60,26 @@ else:
         st.dataframe(comparison_table(comparison), hide_index=True, width="stretch")
 
 st.header(t("overview.claims_heading"))
-operating = int((selection.workshops["status"] == "operating").sum())
-st.markdown(t("overview.claims_ours", count=len(selection.workshops), operating=operating))
+st.markdown(t("overview.claims_ours", count=numbers.workshops, operating=numbers.by_status.get("operating", 0)))
 # As on the Timeline: the documented count is cumulative, so it needs every milestone, not only those in the years.
 filters = selection.filters
 year_range = (filters.year_min or atlas.year_bounds[0], filters.year_max or atlas.year_bounds[1]) if filters.has_year_range else None
 unbounded = apply_filters(atlas, filters.without("year_min").without("year_max")) if year_range else selection
-claims_figure = build_claims_vs_records(selection.claims, unbounded.workshops, atlas.events, year_range=year_range)
+# Counted once for the chart and its table.
+claimed, documented = claimed_counts(selection.claims), documented_counts(unbounded.workshops, atlas.events)
+claims_figure = build_claims_vs_records(selection.claims, unbounded.workshops, atlas.events, year_range=year_range,
+                                        claimed=claimed, documented=documented)
 if is_empty_figure(claims_figure):
     st.info(t("overview.claims_empty", active=active))
 else:
     st.plotly_chart(claims_figure, width="stretch", config={"displayModeBar": False})
     st.caption(t("overview.claims_why"))
     with st.expander(t("overview.claims_table")):
-        st.dataframe(claims_vs_records_table(selection.claims, unbounded.workshops, atlas.events),
+        rows = table_size(claimed, documented)
+        if rows > MAX_TABLE_ROWS:
+            st.caption(t("overview.claims_table_capped", shown=f"{MAX_TABLE_ROWS:,}", total=f"{rows:,}"))
+        st.dataframe(claims_vs_records_table(selection.claims, unbounded.workshops, atlas.events, claimed=claimed,
+                                             documented=documented, limit=MAX_TABLE_ROWS),
                      hide_index=True, width="stretch")
 
 latest_column, pages_column = st.columns([3, 2], gap="large")
