@@ -161,7 +161,7 @@ def _claim_point_traces(metric: str, group: pd.DataFrame) -> list[dict]:
     symbols = [("triangle-up" if qualifier == "lower_bound" else symbol) + ("" if day else "-open")
                for qualifier, day in zip(group["qualifier"], exact)]
     traces.append(dict(
-        type="scatter", x=x.to_numpy(), y=group["value"].to_numpy(), mode="markers+text", name=label,
+        type="scatter", x=x.tolist(), y=group["value"].tolist(), mode="markers+text", name=label,
         legendgroup=metric, text=text, cliponaxis=False, textposition=group["label_position"].tolist(),
         textfont=dict(size=11, color=colour), customdata=customdata,
         marker=dict(size=12, color=colour, symbol=symbols, line=dict(color=colour, width=2)),
@@ -208,7 +208,7 @@ def _claim_year_traces(metric: str, group: pd.DataFrame, label_position: str) ->
     return [
         dict(type="scatter", x=ranges_x, y=ranges_y, mode="lines", name=label, legendgroup=metric, showlegend=False,
              hoverinfo="skip", opacity=0.3, line=dict(color=colour, width=8)),
-        dict(type="scatter", x=x.to_numpy(), y=years["median"].to_numpy(), mode="markers+text", name=label,
+        dict(type="scatter", x=x.tolist(), y=years["median"].tolist(), mode="markers+text", name=label,
              legendgroup=metric, text=text, cliponaxis=False, textposition=label_position,
              textfont=dict(size=11, color=colour), customdata=customdata,
              marker=dict(size=12, color=colour, symbol=f"{symbol}-open", line=dict(color=colour, width=2)),
@@ -277,13 +277,13 @@ def _documented_traces(documented: pd.DataFrame, today: pd.Timestamp) -> list[di
                   for names, kinds, d, p in zip(groups["names"], groups["milestones"], groups["date"],
                                                 groups["date_precision"])]
     return [
-        dict(type="scatter", x=steps["x"].to_numpy(), y=steps["lower"].to_numpy(), mode="lines", name=label,
+        dict(type="scatter", x=steps["x"].tolist(), y=steps["lower"].tolist(), mode="lines", name=label,
              legendgroup="documented", hoverinfo="skip", line=dict(color=DOCUMENTED_COLOUR, width=3, shape="hv")),
-        dict(type="scatter", x=steps["x"].to_numpy(), y=steps["upper"].to_numpy(), mode="lines",
+        dict(type="scatter", x=steps["x"].tolist(), y=steps["upper"].tolist(), mode="lines",
              name=t("claims_chart.series_documented_band"), legendgroup="documented", showlegend=False,
              hoverinfo="skip", fill="tonexty", fillcolor="rgba(0, 114, 178, 0.15)",
              line=dict(color=DOCUMENTED_COLOUR, width=1, dash="dot", shape="hv")),
-        dict(type="scatter", x=x.to_numpy(), y=y, mode="markers", name=label, legendgroup="documented",
+        dict(type="scatter", x=x.tolist(), y=y.tolist(), mode="markers", name=label, legendgroup="documented",
              showlegend=False, customdata=customdata,
              marker=dict(size=10, color=DOCUMENTED_COLOUR, symbol=["circle" if d else "circle-open" for d in exact],
                          line=dict(color=DOCUMENTED_COLOUR, width=2)),
