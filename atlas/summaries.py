@@ -105,10 +105,13 @@ def _counts(rows: pd.Series, columns: pd.Series, index: pd.Index, order: list[st
 
 def country_comparison(atlas: Atlas, selection: Selection) -> CountryComparison:
     countries = atlas.countries
-    central_asia = countries[countries["region"] == "central_asia"].sort_values("name_en")
-    if selection.filters.countries:
-        central_asia = central_asia[central_asia["iso2"].isin(selection.filters.countries)]
-    names = pd.Series(central_asia["name_en"].to_list(), index=central_asia["iso2"].to_list(), dtype=object)
+    chosen = set(selection.filters.countries)
+    # Six rows: plain lists beat filtering and sorting a frame. Names are unique, so (name, code) sorts by name.
+    central_asia = sorted((name, code) for code, name, region in zip(countries["iso2"].tolist(),
+                                                                     countries["name_en"].tolist(),
+                                                                     countries["region"].tolist())
+                          if region == "central_asia" and (not chosen or code in chosen))
+    names = pd.Series([name for name, _ in central_asia], index=[code for _, code in central_asia], dtype=object)
     # Only the two columns counted: taking every column of every selected event is most of the cost at scale.
     events = selection.events
     other = events.loc[other_events_mask(events).to_numpy(dtype=bool), ["country", "category"]]
