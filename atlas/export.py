@@ -156,7 +156,10 @@ def _text_columns(frame: pd.DataFrame) -> list[str]:
 def _safe_text(frame: pd.DataFrame) -> pd.DataFrame:
     safe = frame.copy()
     for column in _text_columns(safe):
-        safe[column] = safe[column].map(neutralise_formula)
+        # Vectorised test first: almost no cell needs the quote, and a Python call per cell was most of a small CSV.
+        risky = safe[column].str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
+        if risky.any():
+            safe[column] = safe[column].where(~risky, "'" + safe[column])
     return safe
 
 
