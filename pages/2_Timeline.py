@@ -8,7 +8,8 @@ import streamlit as st
 from atlas import apply_filters
 from atlas.i18n import t
 from components import charts
-from components.claims_chart import build_claims_vs_records, claimed_counts, claims_vs_records_table
+from components.claims_chart import (build_claims_vs_records, claimed_counts, claims_vs_records_table,
+                                     documented_counts, table_size)
 from components.detail import draw_detail
 from components.filters import describe_active
 from components.layout import page_setup
@@ -128,11 +129,16 @@ else:
 
 st.subheader(t("timeline.claims_header"))
 st.caption(t("timeline.claims_caption"))
-claims_figure = build_claims_vs_records(selection.claims, unbounded.workshops, atlas.events, year_range=year_range)
+# Counted once for the chart, its caption and its table.
+claimed, documented = claimed_counts(selection.claims), documented_counts(unbounded.workshops, atlas.events)
+claims_figure = build_claims_vs_records(selection.claims, unbounded.workshops, atlas.events, year_range=year_range,
+                                        claimed=claimed, documented=documented)
 if charts.is_empty_figure(claims_figure):
     st.info(t("timeline.claims_empty_sentence", active=active), icon=":material/filter_alt_off:")
 else:
-    if claimed_counts(selection.claims).empty:
+    if claimed.empty:
         st.caption(t("timeline.claims_missing"))
     st.plotly_chart(claims_figure, key="timeline_claims", width="stretch", config=PLOTLY_CONFIG)
-    show_table(claims_vs_records_table(selection.claims, unbounded.workshops, atlas.events), t("timeline.claims_table"))
+    show_table(claims_vs_records_table(selection.claims, unbounded.workshops, atlas.events, claimed=claimed,
+                                       documented=documented, limit=MAX_TABLE_ROWS),
+               t("timeline.claims_table"), total=table_size(claimed, documented))
