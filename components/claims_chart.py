@@ -171,16 +171,21 @@ def _claim_point_traces(metric: str, group: pd.DataFrame) -> list[dict]:
 
 def claims_by_year(group: pd.DataFrame) -> pd.DataFrame:
     """One row per year of one series' claims: how many, the lowest, median and highest count, the commonest
-    claimant and how many distinct claimants."""
-    years = group["as_of_start"].dt.year.rename("year")
-    by_year = group.groupby(years, sort=True)
-    summary = by_year["value"].agg(claims="size", low="min", median="median", high="max")
-    claimants = group.groupby([years, group["claimed_by"]], sort=True).size()
-    summary["claimants"] = claimants.groupby(level="year").size()
-    # The commonest claimant, ties to the first in alphabetical order.
-    top = claimants.reset_index(name="n").sort_values(["year", "n", "claimed_by"], ascending=[True, False, True])
-    summary["top_claimant"] = top.drop_duplicates("year").set_index("year")["claimed_by"]
-    return summary.reset_index()
+    claimant (ties: the first alphabetically) and how many distinct claimants."""
+    years, year_of = np.unique(group["as_of_start"].dt.year.to_numpy(), return_inverse=True)
+    values = group["value"].to_numpy(dtype=float)
+    # Claimant codes in alphabetical order, so the first of several equally common ones is the first by name.
+    claimant_of, claimants = pd.factorize(group["claimed_by"], sort=True)
+    rows = []
+    for index, year in enumerate(years):
+        chosen = year_of == index
+        counted = values[chosen]
+        stated = np.bincount(claimant_of[chosen & (claimant_of >= 0)], minlength=len(claimants))
+        rows.append({"year": int(year), "claims": int(chosen.sum()), "low": np.nanmin(counted),
+                     "median": np.nanmedian(counted), "high": np.nanmax(counted),
+                     "claimants": int((stated > 0).sum()),
+                     "top_claimant": claimants[int(stated.argmax())] if stated.any() else ""})
+    return pd.DataFrame(rows, columns=["year", "claims", "low", "median", "high", "claimants", "top_claimant"])
 
 
 def _claim_year_traces(metric: str, group: pd.DataFrame, label_position: str) -> list[dict]:
