@@ -11,8 +11,8 @@ import pyarrow.compute as pc
 from atlas.dates import format_with_precision
 from atlas.i18n import t
 from atlas.load import OPENING_MILESTONES
-from components.charts import (FONT, MILESTONE_COLUMNS, band_segments, empty_figure, escape, is_exact, legend_on_top,
-                               marker_position, shorten, year_window)
+from components.charts import (FONT, MILESTONE_COLUMNS, ONE_DAY, band_segments, empty_figure, escape, is_exact,
+                               legend_on_top, marker_position, shorten, year_window)
 from components.figures import fast_figure
 
 # Metric keys in claims.csv; each becomes its own series because their scopes differ.
@@ -28,7 +28,6 @@ DOCUMENTED_MILESTONES = ("launch_ceremony",) + OPENING_MILESTONES
 # Beyond this many claims in one series, one point per claim is unreadable and heavy to send (20,000 points and
 # 1.8 MB at 1000x the curated data), so the series is drawn as one point per year: the range of counts claimed.
 MAX_CLAIM_POINTS = 100
-ONE_DAY = pd.Timedelta(days=1)
 
 
 def _order(*keys: np.ndarray) -> np.ndarray:
@@ -72,8 +71,8 @@ def documented_counts(workshops: pd.DataFrame, events: pd.DataFrame) -> pd.DataF
     candidates = np.flatnonzero(events["milestone"].isin(DOCUMENTED_MILESTONES).to_numpy(dtype=bool)
                                 & events["date_start"].notna().to_numpy())
     owners = events["workshop_id"].iloc[candidates]
-    candidates = candidates[_is_in(owners, workshops["workshop_id"])]
-    owners = events["workshop_id"].iloc[candidates].to_numpy(dtype=object)
+    linked = _is_in(owners, workshops["workshop_id"])
+    candidates, owners = candidates[linked], owners.to_numpy(dtype=object)[linked]
     starts, ends = events["date_start"].to_numpy()[candidates], events["date_end"].to_numpy()[candidates]
     ids = events["event_id"].iloc[candidates].to_numpy(dtype=object)
     # The first launch or opening of each workshop: earliest start, then lowest event id.
@@ -318,17 +317,21 @@ def build_claims_vs_records(claims: pd.DataFrame, workshops: pd.DataFrame, event
         annotations.append(dict(text=escape(t("claims_chart.documented_end", count=len(documented))),
                                 x=today, y=len(documented), xanchor="right", yanchor="bottom",
                                 showarrow=False, font=dict(size=12, color=DOCUMENTED_COLOUR)))
-    note = (t("claims_chart.no_claims") if claimed.empty else
-            t("claims_chart.by_year_note", count=f"{aggregated:,}", limit=MAX_CLAIM_POINTS) if aggregated else None)
+    # Two short lines rather than one long one: plotly does not wrap annotations, and the chart is phone-wide too.
+    note = ([t("claims_chart.no_claims")] if claimed.empty else
+            [t("claims_chart.by_year_note", count=f"{aggregated:,}"), t("claims_chart.by_year_note_detail")]
+            if aggregated else [])
     if note:
-        annotations.append(dict(text=escape(note), x=0.02, y=0.98, xref="paper", yref="paper", xanchor="left",
-                                yanchor="top", showarrow=False, font=dict(size=12)))
+        annotations.append(dict(text="<br>".join(escape(line) for line in note), x=0.02, y=0.98, xref="paper",
+                                yref="paper", xanchor="left", yanchor="top", align="left", showarrow=False,
+                                font=dict(size=12)))
     top = max([0] + claimed["value"].dropna().tolist() + documented["count"].tolist())
     first = min(frame.min() for frame in (claimed["as_of_start"], documented["date_start"]) if not frame.empty)
     # A little room on the left so the first label is not cut by the axis.
     window = year_window(year_range) or [first - pd.Timedelta(days=120), today + pd.Timedelta(days=60)]
     return fast_figure(traces, dict(
-        **({"annotations": annotations} if annotations else {}), height=480, margin=dict(l=10, r=20, t=30, b=40), font=FONT, hovermode="closest",
+        **({"annotations": annotations} if annotations else {}), height=480, margin=dict(l=10, r=20, t=30, b=40),
+        font=FONT, hovermode="closest",
         legend=legend_on_top(410),
         yaxis=dict(title=dict(text=t("claims_chart.axis_workshops")), rangemode="tozero", range=[0, top * 1.25 + 1],
                    automargin=True),

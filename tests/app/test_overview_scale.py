@@ -36,7 +36,7 @@ def test_many_claims_are_drawn_by_year_and_the_table_is_capped(open_page, mini_d
                  and trace.get("mode") == "markers+text"]
     assert [len(trace["x"]) for trace in worldwide] == [2]
     notes = [annotation["text"] for annotation in spec["layout"]["annotations"]]
-    assert any(note.startswith("601 official claims drawn as one point per year") for note in notes)
+    assert any(note.startswith("601 official claims drawn one point per year") for note in notes)
     assert len(sent) < 30_000
     # The table: 601 claims and 2 documented launches or openings, 500 shown.
     captions = [caption.value for caption in app.main.caption]

@@ -178,7 +178,7 @@ def test_real_data_chart_is_valid_with_one_point_per_claim():
     claimed = claims_chart.claimed_counts(real.claims)
     markers = [trace for trace in figure.data if trace.name in (WORLDWIDE, TIANJIN) and trace.mode == "markers+text"]
     assert sum(len(trace.x) for trace in markers) == len(claimed) > 0
-    assert not any("one point per year" in (a.text or "") for a in figure.layout.annotations)
+    assert not any("one point per year" in (a.text or "") for a in figure.layout.annotations or ())
 
 
 def test_empty_and_no_claim_figures_are_valid(mini):
@@ -212,7 +212,7 @@ def test_a_large_series_is_drawn_one_point_per_year_with_a_note(mini):
                                           "Stated by 2 claimant(s), most often Xinhua"]
     assert "2,500 claims" in points.text[0]
     notes = [a.text for a in figure.layout.annotations]
-    assert any(note.startswith("5,000 official claims drawn as one point per year") for note in notes)
+    assert "5,000 official claims drawn one point per year:<br>the median, on a line from the lowest" in " ".join(notes)
     # Bounded: the whole figure carries a few dozen points, not one per claim.
     assert points_drawn(figure) < 40
     assert len(figure.to_json()) < 30_000
