@@ -21,6 +21,8 @@ LUBAN_CATEGORY = "luban_workshop"
 RECORD_TABLES = ("workshops", "events", "institutions", "claims")
 # Tables whose rows may carry a conflict_note, with the column that names a row for people.
 CONFLICT_TABLES = {"workshops": ("workshop_id", "name_en"), "events": ("event_id", "title")}
+# Columns of first_conflicts after "table".
+CONFLICT_COLUMNS = ("record_id", "name", "country_name", "conflict_note", "source_ids")
 REGIONAL = ""  # events.country is empty for events that concern several Central Asian countries
 
 
@@ -159,49 +161,78 @@ def latest_events(selection: Selection, limit: int = 5, as_of: str = "") -> pd.D
     return events.iloc[positions[order][:limit]]
 
 
-def citation_counts(atlas: Atlas) -> pd.Series:
-    """How many records (workshops, events, institutions, claims) cite each source; 0 for uncited sources."""
-    cited = pd.concat([atlas.table(name)["source_ids"].explode() for name in RECORD_TABLES]).dropna()
-    return cited.value_counts().reindex(atlas.sources["source_id"], fill_value=0).astype(int)
-
-
-def sources_with_counts(atlas: Atlas) -> pd.DataFrame:
-    """Every source with the number of records citing it, most cited first."""
-    sources = atlas.sources.copy()
-    sources["records"] = citation_counts(atlas).to_numpy()
-    return sources.sort_values(["records", "source_id"], ascending=[False, True]).reset_index(drop=True)
+def most_cited_sources(atlas: Atlas, limit: int) -> pd.DataFrame:
+    """The `limit` most cited sources with a `records` column (records citing each), ties in id order; only the
+    sources that can be among them are sorted."""
+    # The links hold every citation as a row position already: no source id is hashed again on each run.
+    cited = [atlas.links.lists[(name, "source_ids")].targets for name in RECORD_TABLES]
+    records = np.bincount(np.concatenate(cited), minlength=len(atlas.sources)).astype(np.int64)
+    candidates = np.arange(len(records))
+    if 0 < limit < len(records):
+        # Whatever the ties at the limit-th highest count, every row shown has at least that count.
+        threshold = np.partition(records, len(records) - limit)[len(records) - limit]
+        candidates = np.flatnonzero(records >= threshold)
+    keys = pd.DataFrame({"records": records[candidates], "row": candidates,
+                         "source_id": atlas.sources["source_id"].take(candidates).to_numpy()})
+    shown = keys.sort_values(["records", "source_id"], ascending=[False, True])["row"].to_numpy()[:max(limit, 0)]
+    return atlas.sources.iloc[shown].assign(records=records[shown]).reset_index(drop=True)
 
 
 def source_mix_by_country(atlas: Atlas) -> pd.DataFrame:
-    """Distinct sources per country and side, from the workshops and events of each country (regional events as one row)."""
-    frames = [atlas.workshops[["country", "source_ids"]], atlas.events[["country", "source_ids"]]]
-    citations = pd.concat(frames).explode("source_ids").dropna(subset=["source_ids"]).drop_duplicates()
-    side = atlas.sources.set_index("source_id")["side"]
-    citations["side"] = citations["source_ids"].map(side)
+    """Distinct sources per country and side, from the workshops and events of each country (regional events as one
+    row), counted on the links' (record, source) row positions rather than exploded id strings."""
+    frames = ("workshops", "events")
+    country_codes, country_values = pd.factorize(pd.concat([atlas.table(name)["country"] for name in frames],
+                                                           ignore_index=True))
+    offsets = np.cumsum([0] + [len(atlas.table(name)) for name in frames])
+    links = [atlas.links.lists[(name, "source_ids")] for name in frames]
+    countries = np.concatenate([country_codes[offset + link.rows] for offset, link in zip(offsets, links)])
+    cited = np.concatenate([link.targets for link in links])
+    # Each source counts once per country, however many of its records cite it. A (country, source) grid of flags
+    # holds a few MB at 1000x (countries that have records x sources) and is several times faster than sorting.
+    cited_by = np.zeros(len(country_values) * len(atlas.sources), dtype=bool)
+    cited_by[countries[countries >= 0].astype(np.int64) * len(atlas.sources) + cited[countries >= 0]] = True
+    pair_countries, pair_rows = np.divmod(np.flatnonzero(cited_by), max(len(atlas.sources), 1))
     sides = list(atlas.specs["sources"].field("side").enum)
-    mix = pd.crosstab(citations["country"], citations["side"]).reindex(columns=sides, fill_value=0)
-    names = atlas.countries.set_index("iso2")["name_en"]
-    order = [c for c in names.sort_values().index if c in mix.index] + ([REGIONAL] if REGIONAL in mix.index else [])
-    mix = mix.reindex(order).fillna(0).astype(int)
-    mix.index = [names.get(code, t("region.regional")) if code else t("region.regional") for code in mix.index]
-    mix.index.name, mix.columns.name = "country", None
+    side_of_source, side_values = pd.factorize(atlas.sources["side"])
+    # Position in `sides` of each side value; the extra last entry maps a missing side (code -1) to -1.
+    side_position = np.array([sides.index(side) if side in sides else -1 for side in side_values] + [-1],
+                             dtype=np.int64)
+    side_codes = side_position[side_of_source[pair_rows]]
+    # Like the crosstab: a citation of a source without a side neither counts nor lists its country.
+    listed = set(pair_countries[side_of_source[pair_rows] >= 0].tolist())
+    counted = side_codes >= 0
+    counts = np.bincount(pair_countries[counted] * len(sides) + side_codes[counted],
+                         minlength=len(country_values) * len(sides)).reshape(len(country_values), len(sides))
+    row_of = {country_values[code]: code for code in listed}
+    names = dict(zip(atlas.countries["iso2"].to_list(), atlas.countries["name_en"].to_list()))
+    order = sorted((code for code in names if code in row_of), key=names.__getitem__)
+    order += [REGIONAL] if REGIONAL in row_of else []
+    labels = [names.get(code, t("region.regional")) if code else t("region.regional") for code in order]
+    mix = pd.DataFrame(counts[[row_of[code] for code in order]].astype(np.int64), columns=sides,
+                       index=pd.Index(labels, name="country"))
     mix["total"] = mix[sides].sum(axis=1)
     return mix
 
 
-def conflicts(atlas: Atlas) -> pd.DataFrame:
-    """Every record whose sources disagree (non-empty conflict_note), with the record it affects."""
-    rows = []
+def first_conflicts(atlas: Atlas, limit: int) -> tuple[pd.DataFrame, int]:
+    """The first `limit` records whose sources disagree (non-empty conflict_note), and how many there are in all;
+    only the rows returned are built."""
+    columns: dict[str, list] = {name: [] for name in ("table", *CONFLICT_COLUMNS)}
+    total = 0
     for table, (key, label) in CONFLICT_TABLES.items():
         frame = atlas.table(table)
-        noted = frame[frame["conflict_note"].fillna("").str.strip() != ""]
-        rows.append(pd.DataFrame({
-            "table": table, "record_id": noted[key].to_numpy(), "name": noted[label].to_numpy(),
-            "country_name": noted["country_name"].fillna("").to_numpy(),
-            "conflict_note": noted["conflict_note"].to_numpy(),
-            "source_ids": noted["source_ids"].map(" | ".join).to_numpy(),
-        }))
-    return pd.concat(rows, ignore_index=True)
+        noted = np.flatnonzero((frame["conflict_note"].fillna("").str.strip() != "").to_numpy(dtype=bool))
+        # The rows before this table's already count towards the limit.
+        shown = frame[[key, label, "country_name", "conflict_note", "source_ids"]].iloc[noted[:max(limit - total, 0)]]
+        total += len(noted)
+        columns["table"] += [table] * len(shown)
+        columns["record_id"] += shown[key].to_list()
+        columns["name"] += shown[label].to_list()
+        columns["country_name"] += shown["country_name"].fillna("").to_list()
+        columns["conflict_note"] += shown["conflict_note"].to_list()
+        columns["source_ids"] += [" | ".join(ids) for ids in shown["source_ids"]]
+    return pd.DataFrame(columns), total
 
 
 def _constraints(spec: TableSpec, field: FieldSpec) -> str:

@@ -6,10 +6,10 @@ import streamlit as st
 
 from atlas.export import citation_text
 from atlas.i18n import t
-from atlas.summaries import bibtex, data_dictionary, readme_sections
+from atlas.summaries import (bibtex, data_dictionary, first_conflicts, most_cited_sources, readme_sections,
+                             source_mix_by_country)
 from components.about import (MAX_CONFLICT_ROWS, MAX_SOURCE_ROWS, anchor, conflicts_display, dictionary_tables,
-                              first_conflicts, is_conflict_section, mix_display, most_cited_sources, source_mix,
-                              sources_display, split_changelog)
+                              is_conflict_section, mix_display, sources_display, split_changelog)
 from components.cached import data_dir
 from components.detail import site_config
 from components.layout import page_setup
@@ -82,7 +82,7 @@ st.dataframe(sources_display(sources), hide_index=True, width="stretch",
 
 st.header(t("about.mix_heading"), anchor=anchor(t("about.mix_heading")))
 st.caption(t("about.mix_caption"))
-st.dataframe(mix_display(source_mix(atlas)), hide_index=True)
+st.dataframe(mix_display(source_mix_by_country(atlas)), hide_index=True)
 
 if t("about.conflicts_heading") in own_sections:
     st.header(t("about.conflicts_heading"), anchor=anchor(t("about.conflicts_heading")))

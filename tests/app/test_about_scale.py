@@ -8,10 +8,10 @@ import pytest
 
 from app_support import exceptions
 from atlas import load_atlas
-from atlas.summaries import conflicts
 from components.about import MAX_CONFLICT_ROWS, MAX_SOURCE_ROWS
 from components.text import md_escape
 from helpers import DATA_DIR, REPO
+from reference_summaries import conflicts
 
 ABOUT = "pages/4_About.py"
 CONFLICT_COLUMN = "What the sources say"

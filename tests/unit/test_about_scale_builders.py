@@ -8,10 +8,11 @@ import pandas as pd
 import pytest
 
 from atlas import load_atlas
-from atlas.summaries import conflicts, data_dictionary, source_mix_by_country, sources_with_counts
+from atlas.summaries import data_dictionary, first_conflicts, most_cited_sources, source_mix_by_country
 from components import about
-from components.about import (MAX_CONFLICT_ROWS, conflicts_display, dictionary_display, dictionary_tables,
-                              first_conflicts, most_cited_sources, source_mix)
+from components.about import MAX_CONFLICT_ROWS, conflicts_display, dictionary_display, dictionary_tables
+from reference_summaries import conflicts, sources_with_counts
+from reference_summaries import source_mix_by_country as crosstab_source_mix
 from components.text import md_escape
 from helpers import DATA_DIR, REPO
 
@@ -53,7 +54,7 @@ def test_most_cited_sources_keep_id_order_within_ties_at_the_cut(synthetic):
 
 
 def test_source_mix_equals_the_crosstab_version(any_atlas):
-    pd.testing.assert_frame_equal(source_mix(any_atlas), source_mix_by_country(any_atlas))
+    pd.testing.assert_frame_equal(source_mix_by_country(any_atlas), crosstab_source_mix(any_atlas))
 
 
 @pytest.mark.parametrize("limit", [0, 1, 2, 5, MAX_CONFLICT_ROWS, 10**6])
@@ -66,7 +67,7 @@ def test_first_conflicts_are_the_head_of_all_conflicts_and_count_them_all(any_at
 
 
 def test_the_10x_copy_has_more_conflicts_than_are_shown(synthetic):
-    shown, total = first_conflicts(synthetic)
+    shown, total = first_conflicts(synthetic, MAX_CONFLICT_ROWS)
     assert total == 10 * len(conflicts(load_atlas(DATA_DIR))) > MAX_CONFLICT_ROWS == len(shown)
 
 
@@ -81,7 +82,7 @@ def test_conflicts_display_escapes_only_the_rows_it_shows(monkeypatch):
 
 
 def test_conflicts_display_escapes_markdown_in_record_text(curated):
-    shown, _ = first_conflicts(curated)
+    shown, _ = first_conflicts(curated, MAX_CONFLICT_ROWS)
     table = conflicts_display(shown)
     # Notes quote dates, ids and parentheses: '-', '(' and ')' would be Markdown in st.table.
     assert table["Record"].to_list() == [record.replace("-", "\\-") for record in shown["record_id"]]

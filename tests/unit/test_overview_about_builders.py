@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from atlas import Filters, apply_filters, load_atlas
-from atlas.summaries import conflicts, country_comparison, data_dictionary, sources_with_counts
+from atlas.summaries import country_comparison, data_dictionary, first_conflicts, most_cited_sources
 from components.about import (anchor, conflicts_display, dictionary_display, is_conflict_section, sources_display,
                               split_changelog)
 from components.overview import (build_events_by_country, build_workshops_by_country, comparison_table, event_label,
@@ -115,7 +115,7 @@ def test_dictionary_display_escapes_patterns_for_the_markdown_table(mini):
 
 
 def test_sources_display_columns_dates_and_sides(mini):
-    table = sources_display(sources_with_counts(mini))
+    table = sources_display(most_cited_sources(mini, 10))
     assert table.columns.to_list() == ["Id", "Publisher", "Side", "Published", "Language", "Mirror copy", "Records",
                                        "Link", "Title"]
     assert table.values.tolist() == [
@@ -124,11 +124,11 @@ def test_sources_display_columns_dates_and_sides(mini):
         ["S-002", "Example Xinhua", "Chinese", "Oct 2024", "zh", True, 5, "https://example.cn/kg", "吉尔吉斯斯坦鲁班工坊"],
         ["S-003", "Third Party Review", "Third party", "date unknown", "en", False, 5, "https://example.net/claims", ""],
     ]
-    assert len(sources_display(sources_with_counts(mini), limit=2)) == 2
+    assert len(sources_display(most_cited_sources(mini, 10), limit=2)) == 2
 
 
 def test_conflicts_display_escapes_record_text(mini):
-    table = conflicts_display(conflicts(mini))
+    table = conflicts_display(first_conflicts(mini, 10)[0])
     assert table["Record"].to_list() == ["LW\\-KZ\\-01", "EV\\-002"]
     assert table["What the sources say"].to_list() == ["Trial vs official opening wording differs\\.",
                                                        "Official vs trial wording\\."]

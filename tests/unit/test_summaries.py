@@ -7,9 +7,8 @@ import json
 import pytest
 
 from atlas import Filters, apply_filters, load_atlas
-from atlas.summaries import (bibtex, citation_counts, conflicts, country_comparison, data_dictionary, headline,
-                             latest_events, readme_sections, source_mix_by_country, sources_with_counts,
-                             statuses_in_use)
+from atlas.summaries import (bibtex, country_comparison, data_dictionary, first_conflicts, headline, latest_events,
+                             most_cited_sources, readme_sections, source_mix_by_country, statuses_in_use)
 from helpers import edit_cell
 
 
@@ -117,8 +116,9 @@ def test_a_year_only_date_does_not_jump_ahead_of_a_precise_date_in_that_year(min
 def test_citation_counts_per_source(mini):
     # S-001: LW-KZ-01, LW-KZ-04, EV-001, EV-002, ektu-kz, tvi-cn, CL-002 = 7.
     # S-002: LW-KG-01, EV-003, EV-006, kstu-kg, zjweu-cn = 5.  S-003: EV-004, EV-005, kaznu-kz, nowhere-cn, CL-001 = 5.
-    assert citation_counts(mini).to_dict() == {"S-001": 7, "S-002": 5, "S-003": 5}
-    assert sources_with_counts(mini)["source_id"].to_list() == ["S-001", "S-002", "S-003"]
+    counted = most_cited_sources(mini, 10)
+    assert dict(zip(counted["source_id"], counted["records"])) == {"S-001": 7, "S-002": 5, "S-003": 5}
+    assert counted["source_id"].to_list() == ["S-001", "S-002", "S-003"]
 
 
 def test_source_mix_by_country(mini):
@@ -133,7 +133,8 @@ def test_source_mix_by_country(mini):
 
 
 def test_conflicts_list_every_record_with_a_conflict_note(mini):
-    found = conflicts(mini)
+    found, total = first_conflicts(mini, 10)
+    assert total == 2
     assert found[["table", "record_id", "country_name"]].values.tolist() == [
         ["workshops", "LW-KZ-01", "Kazakhstan"], ["events", "EV-002", "Kazakhstan"]]
     assert found["conflict_note"].to_list() == ["Trial vs official opening wording differs.", "Official vs trial wording."]
@@ -197,8 +198,8 @@ def test_bibtex_names_the_version_and_keeps_the_group_author_whole(mini):
     assert entry.endswith("\n}")
 
 
-def test_sources_with_counts_keeps_every_source(mini):
-    table = sources_with_counts(mini)
+def test_most_cited_sources_keeps_every_source_under_the_limit(mini):
+    table = most_cited_sources(mini, 10)
     # Most cited first; S-002 and S-003 tie at 5 and keep id order.
     assert table[["source_id", "records"]].values.tolist() == [["S-001", 7], ["S-002", 5], ["S-003", 5]]
     assert len(table) == len(mini.sources)
