@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import json
 import math
@@ -329,6 +330,221 @@ def partner_arcs(links: dict[str, list], limit: int = MAX_MARKERS_PER_LAYER) -> 
     })
 
 
+# --- grouping by place (when a layer has more markers than it may draw) ----------------------------------------
+
+# record_kind of a marker or arc that stands for several records at one place: a click on it opens no record.
+GROUP = "place"
+GROUP_PRECISION = "group"
+GROUP_COUNT_COLOUR = [31, 41, 51, 255]
+
+
+def _flat(array: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _strings(values) -> pa.Array:
+    array = _flat(pa.array(values))
+    return array.cast(pa.string()) if array.type != pa.string() else array
+
+
+def place_keys(country, place, lon, lat) -> pa.Array:
+    """One key per row for 'the same place', as the spreading groups markers: country and lower-cased place name,
+    or rounded coordinates where no place is named (Arrow kernels: no Python per row)."""
+    name = pc.utf8_lower(pc.utf8_trim_whitespace(_strings(place)))
+    named = pc.binary_join_element_wise(_strings(country), name, "|")
+    unnamed = pc.equal(name, "")
+    if not pc.any(unnamed).as_py():
+        # Formatting every row's coordinates costs more than the rest together: only when some place is unnamed.
+        return _flat(named)
+    point = pc.binary_join_element_wise(
+        *(pc.cast(pc.round(pa.array(np.asarray(values, dtype=float)), 4), pa.string()) for values in (lat, lon)), "@")
+    # Named keys always hold a '|' and coordinate keys never do, so the two kinds cannot collide.
+    return _flat(pc.if_else(unnamed, point, named))
+
+
+@dataclass(frozen=True)
+class Places:
+    """Rows grouped by place key: each row's place, and per place its key, size, mean position, first row and
+    most common style (status or category)."""
+
+    codes: np.ndarray
+    keys: list[str]
+    count: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    first: np.ndarray
+    main_style: list[str]
+
+    def largest(self, limit: int) -> np.ndarray:
+        """The `limit` places with the most rows (ties by key), largest first."""
+        return np.lexsort((np.array(self.keys, dtype=str), -self.count))[:limit]
+
+
+def group_by_place(keys: pa.Array, lon, lat, style=None) -> Places:
+    encoded = _flat(keys).dictionary_encode()
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    n = len(encoded.dictionary)
+    count = np.bincount(codes, minlength=n)
+    # Rounded to about a metre: exact for places whose records share coordinates, and short in the page.
+    mean = {name: (np.bincount(codes, weights=np.asarray(values, dtype=float), minlength=n)
+                   / np.maximum(count, 1)).round(5) for name, values in (("lon", lon), ("lat", lat))}
+    # Codes are numbered in order of first appearance, so each place's first row is where its code first occurs.
+    first = np.unique(codes, return_index=True)[1]
+    main_style = [""] * n
+    if style is not None and n:
+        styles = _strings(style).dictionary_encode()
+        style_codes = styles.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        m = len(styles.dictionary)
+        table = np.bincount(codes * m + style_codes, minlength=n * m).reshape(n, m)
+        names = styles.dictionary.to_pylist()
+        main_style = [names[i] for i in table.argmax(axis=1).tolist()]
+    return Places(codes, encoded.dictionary.to_pylist(), count, mean["lon"], mean["lat"], first, main_style)
+
+
+def _many(noun: str, n: int) -> str:
+    """'1 workshop', '1,234 workshops'."""
+    return t(f"map.count.{noun}_one" if n == 1 else f"map.count.{noun}_other", n=f"{n:,}")
+
+
+def group_id(kind: str, *keys: str) -> str:
+    """A grouped marker's or arc's id: stable across runs (a click survives reruns) and free of record text."""
+    return kind + "/" + hashlib.sha1("\x1f".join(keys).encode()).hexdigest()[:16]
+
+
+def _group_size(kind: str, count: float) -> int:
+    """Bigger for more records, within reason: 10 -> +6 px, 1,000 -> +18 px."""
+    return int(round(ICON_SIZE_PX[kind] + 6 * math.log10(max(float(count), 1.0))))
+
+
+def _take_strings(column: pd.Series, positions: np.ndarray) -> pa.Array:
+    return _strings(column).take(pa.array(positions, type=pa.int64()))
+
+
+def group_markers(kind: str, noun: str, places: Places, limit: int, rows: dict[str, list], colour,
+                  tt_kind: list[str] | str) -> pd.DataFrame:
+    """One marker per place (the `limit` largest), sized by its count; `rows` holds each drawn place's first row's
+    country, country_name and place, and `colour` / `tt_kind` one value per drawn place (or one for all)."""
+    drawn = places.largest(limit)
+    counts = places.count[drawn].tolist()
+    where = [_join(place, country_name) or t("detail.no_place")
+             for place, country_name in zip(rows["place"], rows["country_name"])]
+    titles = [t("map.group.title", what=_many(noun, n), place=place) for n, place in zip(counts, where)]
+    frame = _marker_frame(
+        len(drawn), kind=kind, record_kind=GROUP, record_id=[group_id(kind, places.keys[k]) for k in drawn.tolist()],
+        name=titles, country=rows["country"], country_name=rows["country_name"], place=rows["place"],
+        precision=GROUP_PRECISION, lon=places.lon[drawn].tolist(), lat=places.lat[drawn].tolist(), colour=colour,
+        style_key=[places.main_style[k] for k in drawn.tolist()], date_label="", tt_title=titles, tt_kind=tt_kind,
+        tt_body=t("map.group.body"))
+    return frame.assign(count=counts)
+
+
+def _first_rows(frame: pd.DataFrame, places: Places, drawn: np.ndarray, fields: dict[str, str],
+                rows: np.ndarray | None = None) -> dict[str, list]:
+    """country / country_name / place of each drawn place's first row (`fields` maps them to the frame's columns;
+    `rows` maps the grouped rows to the frame's rows when they are not the same)."""
+    first = places.first[drawn]
+    positions = first if rows is None else rows[first]
+    return {name: _take_list(frame[column], positions) for name, column in fields.items()}
+
+
+def grouped_workshops(workshops: pd.DataFrame, limit: int) -> tuple[pd.DataFrame, Places]:
+    """Workshops grouped by place, each group coloured by its most common status."""
+    places = group_by_place(place_keys(workshops["country"], workshops["city"], workshops["lon"], workshops["lat"]),
+                            workshops["lon"], workshops["lat"], workshops["status"])
+    drawn = places.largest(limit)
+    rows = _first_rows(workshops, places, drawn, {"country": "country", "country_name": "country_name",
+                                                   "place": "city"})
+    statuses = [places.main_style[k] for k in drawn.tolist()]
+    return group_markers("workshop", "workshops", places, limit, rows, [STATUS_COLOURS[s] for s in statuses],
+                         [t("map.group.kind_workshops", status=t(f"status.{s}")) for s in statuses]), places
+
+
+def grouped_sites(events: pd.DataFrame, placed: np.ndarray, country_names: dict[str, str],
+                  limit: int) -> tuple[pd.DataFrame, int]:
+    """Placed cooperation events grouped by place, each group coloured by its most common category; and the number
+    of places."""
+    rows = np.flatnonzero(placed)
+    country = _take_strings(events["place_country"], rows)
+    lon, lat = events["lon"].to_numpy(dtype=float)[rows], events["lat"].to_numpy(dtype=float)[rows]
+    places = group_by_place(place_keys(country, _take_strings(events["place"], rows), lon, lat), lon, lat,
+                            _take_strings(events["category"], rows))
+    drawn = places.largest(limit)
+    first = _first_rows(events, places, drawn, {"country": "place_country", "place": "place"}, rows)
+    first["country_name"] = [country_names.get(code, code) for code in first["country"]]
+    categories = [places.main_style[k] for k in drawn.tolist()]
+    return group_markers("site", "sites", places, limit, first, [CATEGORY_COLOURS[c] for c in categories],
+                         [t("map.group.kind_sites", category=t(f"category.{c}")) for c in categories]), len(places.keys)
+
+
+def selected_links(workshops: pd.DataFrame, atlas: Atlas) -> tuple[np.ndarray, np.ndarray]:
+    """(row in `workshops`, row in atlas.institutions) of every link from these workshops to a partner with
+    coordinates, from the atlas's precomputed links (numpy only, however many workshops)."""
+    link = atlas.links.lists[("workshops", "partner_institution_ids")]
+    chosen = _is_in(atlas.workshops["workshop_id"], workshops["workshop_id"].tolist())
+    # The selection keeps the atlas's row order, so its n-th row is the n-th chosen atlas row.
+    row_in_selection = np.full(len(chosen), -1, dtype=np.int64)
+    row_in_selection[chosen] = np.arange(int(chosen.sum()))
+    institutions = atlas.institutions
+    located = institutions["lat"].notna().to_numpy() & institutions["lon"].notna().to_numpy()
+    keep = chosen[link.rows] & located[link.targets]
+    return row_in_selection[link.rows[keep]], link.targets[keep]
+
+
+def grouped_partners_and_arcs(workshops: pd.DataFrame, workshop_places: Places, atlas: Atlas,
+                              limit: int) -> tuple[pd.DataFrame, pd.DataFrame, int, int, int, int]:
+    """Partner institutions grouped by place, and one arc per (partner place, workshop place) with its count.
+
+    The workshops are drawn as places, so their links are too: thousands of single arcs would all run between
+    the same few dozen pairs of places. Returns the partner markers, the arcs, the institution and link totals, and
+    the numbers of partner places and of place pairs.
+    """
+    workshop_rows, institution_rows = selected_links(workshops, atlas)
+    institutions = atlas.institutions
+    partner_rows, link_partner = np.unique(institution_rows, return_inverse=True)
+    lon = institutions["lon"].to_numpy(dtype=float)[partner_rows]
+    lat = institutions["lat"].to_numpy(dtype=float)[partner_rows]
+    places = group_by_place(place_keys(_take_strings(institutions["country"], partner_rows),
+                                       _take_strings(institutions["city"], partner_rows), lon, lat), lon, lat)
+    drawn = places.largest(limit)
+    fields = {"country": "country", "country_name": "country_name", "place": "city"}
+    rows = _first_rows(institutions, places, drawn, fields, partner_rows)
+    partners = group_markers("partner", "partners", places, limit, rows, PARTNER_COLOUR,
+                             [t("map.tt.partner_kind_cn") if country == "CN" else t("map.tt.partner_kind")
+                              for country in rows["country"]])
+
+    n_targets = max(len(workshop_places.keys), 1)
+    pairs, counts = np.unique(places.codes[link_partner] * n_targets + workshop_places.codes[workshop_rows],
+                              return_counts=True)
+    pair_total = len(pairs)
+    order = np.lexsort((pairs, -counts))[:limit]
+    pairs, counts = pairs[order], counts[order]
+    source, target = pairs // n_targets, pairs % n_targets
+    source_where = _first_rows(institutions, places, source, {"country_name": "country_name", "place": "city"},
+                               partner_rows)
+    target_where = _first_rows(workshops, workshop_places, target, {"country_name": "country_name", "place": "city"})
+    source_text = [_join(p, c) for p, c in zip(source_where["place"], source_where["country_name"])]
+    target_text = [_join(p, c) for p, c in zip(target_where["place"], target_where["country_name"])]
+    target_colours = {status: hex_to_rgb(colour, 230) for status, colour in STATUS_COLOURS.items()}
+    arcs = pd.DataFrame({
+        "record_kind": [GROUP] * len(pairs),
+        "record_id": [group_id("link", places.keys[s], workshop_places.keys[w])
+                      for s, w in zip(source.tolist(), target.tolist())],
+        "partner_id": [""] * len(pairs),
+        "source_lon": places.lon[source].tolist(), "source_lat": places.lat[source].tolist(),
+        "target_lon": workshop_places.lon[target].tolist(), "target_lat": workshop_places.lat[target].tolist(),
+        "source_colour": [hex_to_rgb(PARTNER_COLOUR, 200)] * len(pairs),
+        "target_colour": [target_colours[workshop_places.main_style[w]] for w in target.tolist()],
+        "tt_title": [t("map.group.links_title", what=_many("links", n), source=s or t("detail.no_place"),
+                       target=w or t("detail.no_place")) for n, s, w in zip(counts.tolist(), source_text, target_text)],
+        "tt_kind": [t("map.group.kind_links")] * len(pairs),
+        "tt_body": [t("map.group.body")] * len(pairs),
+        # Wider for more links: 1 -> 2.5 px, 100 -> 6.5 px.
+        "width": [round(2.5 + 2 * math.log10(n), 1) for n in counts.tolist()],
+        "count": counts.tolist(),
+    })
+    return partners, arcs, len(partner_rows), len(institution_rows), len(places.keys), pair_total
+
+
 def spread_offsets(markers: pd.DataFrame) -> pd.DataFrame:
     """Add pixel offsets so markers that share a place (same country and city) are all visible and reachable.
 
@@ -359,8 +575,9 @@ def spread_offsets(markers: pd.DataFrame) -> pd.DataFrame:
 class MapData:
     """What the map draws for one selection; sites and partner links can be switched off.
 
-    Marker frames hold at most MAX_MARKERS_PER_LAYER rows each (first by id); the totals count every match
-    (partners and links: those of the drawn workshops).
+    A layer with more markers than `limit` is drawn grouped by place (named in `grouped`, with its number of
+    places), the workshops' partners and links with them; otherwise partner and link layers beyond `limit` keep
+    the first by id. The totals count every match (partners and links: those of the drawn workshops).
     """
 
     workshops: pd.DataFrame
@@ -375,6 +592,9 @@ class MapData:
     unplaced_events: int = 0
     show_sites: bool = True
     show_arcs: bool = True
+    limit: int = MAX_MARKERS_PER_LAYER
+    # (layer, number of places) for each layer drawn grouped by place: "workshops", "sites", "partners", "arcs".
+    grouped: tuple[tuple[str, int], ...] = ()
 
     @cached_property
     def markers(self) -> pd.DataFrame:
@@ -398,28 +618,42 @@ class MapData:
 
 
 def build_map_data(selection: Selection, atlas: Atlas, show_sites: bool = True, show_arcs: bool = True,
-                   limit: int = MAX_MARKERS_PER_LAYER) -> MapData:
+                   limit: int | None = None) -> MapData:
     """Markers and arcs for the filtered selection (workshop key dates come from all of its milestones).
 
-    Each layer is capped before any row is built: tooltips, links and arcs are made only for what is drawn.
+    A layer with more than `limit` markers is grouped by place with vectorised passes; below it, each record gets
+    its own marker and tooltip, built only for what is drawn.
     """
+    # Read at call time, so a test can lower the cap for the whole page.
+    limit = MAX_MARKERS_PER_LAYER if limit is None else limit
     country_names = dict(zip(atlas.countries["iso2"].tolist(), atlas.countries["name_en"].tolist()))
     events, workshops = selection.events, selection.workshops
     placed = np.asarray(placed_events(events), dtype=bool)
-    drawn = _lists(workshops, WORKSHOP_FIELDS, _first_by_id(workshops["workshop_id"], limit))
-    links = partner_links(drawn, atlas.institutions)
+    site_total = int(placed.sum())
+    grouped: list[tuple[str, int]] = []
+    if len(workshops) > limit:
+        workshop_frame, workshop_places = grouped_workshops(workshops, limit)
+        partners, arcs, partner_total, arc_total, partner_places, pairs = grouped_partners_and_arcs(
+            workshops, workshop_places, atlas, limit)
+        grouped += [("workshops", len(workshop_places.keys)), ("partners", partner_places), ("arcs", pairs)]
+    else:
+        drawn = _lists(workshops, WORKSHOP_FIELDS, _first_by_id(workshops["workshop_id"], limit))
+        links = partner_links(drawn, atlas.institutions)
+        workshop_frame, partners, arcs = workshop_markers(drawn, atlas.events), partner_markers(links, limit), \
+            partner_arcs(links, limit)
+        partner_total, arc_total = len(set(links["institution_id"])), len(links["institution_id"])
+    if site_total > limit:
+        sites, site_places = grouped_sites(events, placed, country_names, limit)
+        grouped.append(("sites", site_places))
+    else:
+        sites = site_markers(_lists(events, SITE_FIELDS, _first_by_id(events["event_id"], limit, placed)), country_names)
     return MapData(
-        workshops=workshop_markers(drawn, atlas.events),
-        sites=site_markers(_lists(events, SITE_FIELDS, _first_by_id(events["event_id"], limit, placed)), country_names),
-        partners=partner_markers(links, limit),
-        arcs=partner_arcs(links, limit),
+        workshops=workshop_frame, sites=sites, partners=partners, arcs=arcs,
         workshop_total=len(workshops),
         workshop_countries=workshops["country"].nunique(),
-        site_total=int(placed.sum()),
-        partner_total=len(set(links["institution_id"])),
-        arc_total=len(links["institution_id"]),
+        site_total=site_total, partner_total=partner_total, arc_total=arc_total,
         unplaced_events=int((np.asarray(events["workshop_id"] == "", dtype=bool) & ~placed).sum()),
-        show_sites=show_sites, show_arcs=show_arcs)
+        show_sites=show_sites, show_arcs=show_arcs, limit=limit, grouped=tuple(grouped))
 
 
 @dataclass(frozen=True)
@@ -549,14 +783,33 @@ def _marker_records(markers: pd.DataFrame) -> dict[str, list[dict]]:
     """The chart's data for each kind of marker, in one pass over the frame."""
     m = _lists(markers, ("kind", "record_kind", "record_id", "lon", "lat", "colour", "precision", "offset_x",
                          "offset_y", "tt_title", "tt_kind", "tt_body"))
+    counts = markers["count"].tolist() if "count" in markers.columns else [None] * len(markers)
     records: dict[str, list[dict]] = {kind: [] for kind in KIND_ORDER}
-    for kind, record_kind, record_id, lon, lat, colour, precision, offset_x, offset_y, title, what, body in zip(*m.values()):
+    for kind, record_kind, record_id, lon, lat, colour, precision, offset_x, offset_y, title, what, body, count in zip(
+            *m.values(), counts):
         records[kind].append({
             "record_kind": record_kind, "record_id": record_id, "lon": lon, "lat": lat,
             "icon": icon_id(SHAPES[kind], colour, precision != "campus"),
-            "size": ICON_SIZE_PX[kind], "pixel_offset": [offset_x, offset_y],
+            "size": _group_size(kind, count) if record_kind == GROUP else ICON_SIZE_PX[kind],
+            "pixel_offset": [offset_x, offset_y],
             "tt_title": deck_safe(title), "tt_kind": deck_safe(what), "tt_body": deck_safe(body)})
     return records
+
+
+def _count_labels(records: dict[str, list[dict]], markers: pd.DataFrame) -> list[dict]:
+    """The number under each grouped marker, so a place's size reads without hovering."""
+    if "count" not in markers.columns:
+        return []
+    groups = {r["record_id"]: r for kind in KIND_ORDER for r in records[kind] if r["record_kind"] == GROUP}
+    m = _lists(markers, ("record_kind", "record_id", "count"))
+    labels = []
+    for record_kind, record_id, count in zip(*m.values()):
+        if record_kind == GROUP:
+            record = groups[record_id]
+            offset_x, offset_y = record["pixel_offset"]
+            labels.append({"text": f"{int(count):,}", "position": [record["lon"], record["lat"]],
+                           "pixel_offset": [offset_x, offset_y + record["size"] / 2 + 7]})
+    return labels
 
 
 def _arc_records(arcs: pd.DataFrame) -> list[dict]:
@@ -621,7 +874,8 @@ def build_deck(map_data: MapData, atlas: Atlas, view: MapView, basemap: bool = F
         layers.append(pdk.Layer(
             "ArcLayer", id="partner-arcs", data=_arc_records(arcs),
             get_source_position=["source_lon", "source_lat"], get_target_position=["target_lon", "target_lat"],
-            get_source_color="source_colour", get_target_color="target_colour", get_width=2.5, get_height=0.35,
+            get_source_color="source_colour", get_target_color="target_colour",
+            get_width="width" if "width" in arcs.columns else 2.5, get_height=0.35,
             # Tilted into the ground plane, the arcs curve visibly on a flat (unpitched) map.
             get_tilt=90,
             great_circle=False, pickable=True, auto_highlight=True))
@@ -629,6 +883,11 @@ def build_deck(map_data: MapData, atlas: Atlas, view: MapView, basemap: bool = F
     for kind, layer_id in (("partner", "partners"), ("site", "sites"), ("workshop", "workshops")):
         if records[kind]:
             layers.append(_icon_layer(layer_id, records[kind]))
+    labels = _count_labels(records, markers)
+    if labels:
+        layers.append(pdk.Layer("TextLayer", id="group-counts", data=labels, get_text="text", get_position="position",
+                                get_pixel_offset="pixel_offset", get_size=12, get_color=GROUP_COUNT_COLOUR,
+                                font_family="'Helvetica, Arial, sans-serif'", font_weight=700, pickable=False))
     return CompactDeck(
         layers=layers,
         initial_view_state=pdk.ViewState(latitude=view.latitude, longitude=view.longitude, zoom=view.zoom,
@@ -641,17 +900,30 @@ def build_deck(map_data: MapData, atlas: Atlas, view: MapView, basemap: bool = F
 # --- selection, legend, caption, table -------------------------------------------------------------------------
 
 def selected_record(selection_state: dict | None, map_data: MapData) -> tuple[str, str] | None:
-    """(kind, id) of the clicked marker or arc, if it is still on the map after the latest filter change."""
+    """(kind, id) of the clicked marker or arc, if it is still on the map after the latest filter change.
+
+    A grouped marker or arc gives (GROUP, its id): it stands for many records, so it opens none of them.
+    """
     objects = (selection_state or {}).get("objects") or {}
     markers = map_data.markers
+    arcs = map_data.visible_arcs
     for picked in objects.values():
         for obj in picked or []:
             kind, record_id = obj.get("record_kind"), obj.get("record_id")
             on_map = ((markers["record_kind"] == kind) & (markers["record_id"] == record_id)).any() or (
-                kind == "workshop" and (map_data.visible_arcs["record_id"] == record_id).any())
+                kind in ("workshop", GROUP) and ((arcs["record_kind"] == kind) & (arcs["record_id"] == record_id)).any())
             if on_map:
                 return kind, record_id
     return None
+
+
+def group_title(map_data: MapData, record_id: str) -> str:
+    """'1,234 workshops in Astana, Kazakhstan': what a grouped marker or arc stands for ('' when it is gone)."""
+    for frame in (map_data.markers, map_data.visible_arcs):
+        found = frame["tt_title"][(frame["record_kind"] == GROUP) & (frame["record_id"] == record_id)]
+        if len(found):
+            return str(found.iloc[0])
+    return ""
 
 
 def _legend_item(icon: dict, label: str) -> str:
@@ -678,6 +950,8 @@ def legend_html(map_data: MapData) -> str:
                      f'</span> {html.escape(t("map.legend.arc"))}</span>')
     extra.append(_legend_item(marker_icon("circle", "#777777", False), t("map.legend.campus")))
     extra.append(_legend_item(marker_icon("circle", "#777777", True), t("map.legend.city")))
+    if map_data.grouped:
+        extra.append(f'<span style="margin:0 12px 4px 0">{html.escape(t("map.legend.grouped"))}</span>')
     rows.append(f'<div>{"".join(extra)}</div>')
     return f'<div style="font-size:13px;line-height:1.6">{"".join(rows)}</div>'
 
@@ -710,11 +984,18 @@ def caption_text(map_data: MapData) -> str:
                     else t("map.caption.arcs_hidden")) + "."
     if counts["unplaced_events"]:
         text += " " + _count("unplaced", counts["unplaced_events"])
+    grouped = dict(map_data.grouped)
     for drawn, total, what in ((len(map_data.workshops), map_data.workshop_total, "workshops"),
                                (len(map_data.sites), map_data.site_total if map_data.show_sites else 0, "sites"),
                                (len(map_data.partners), map_data.partner_total if map_data.show_arcs else 0, "partners"),
                                (len(map_data.arcs), map_data.arc_total if map_data.show_arcs else 0, "arcs")):
-        if drawn < total:
+        if what in grouped and total:
+            places = grouped[what]
+            text += " " + t(f"map.caption.grouped_{what}", total=f"{total:,}", places=f"{places:,}",
+                            cap=f"{map_data.limit:,}")
+            if drawn < places:
+                text += " " + t("map.caption.grouped_capped", shown=f"{drawn:,}", places=f"{places:,}")
+        elif drawn < total:
             text += " " + t(f"map.caption.capped_{what}", shown=f"{drawn:,}", total=f"{total:,}")
     return text
 
@@ -722,7 +1003,7 @@ def caption_text(map_data: MapData) -> str:
 def records_table(map_data: MapData, limit: int = MAX_TABLE_ROWS) -> tuple[pd.DataFrame, int]:
     """The mapped records as a compact table (the map's text alternative), at most `limit` rows, and the total."""
     m = _lists(map_data.markers, ("kind", "name", "country_name", "place", "precision", "style_key", "date_label",
-                                  "record_id"))
+                                  "record_id", "record_kind"))
     kind_order = {"workshop": 0, "site": 1, "partner": 2}
     rows = sorted(range(len(m["kind"])), key=lambda i: (kind_order[m["kind"][i]], m["country_name"][i], m["place"][i],
                                                        m["record_id"][i]))[:limit]
@@ -734,9 +1015,11 @@ def records_table(map_data: MapData, limit: int = MAX_TABLE_ROWS) -> tuple[pd.Da
         t("map.table.name"): shown["name"],
         t("map.table.country"): shown["country_name"],
         t("map.table.place"): shown["place"],
-        t("map.table.location"): [t(f"precision.{p}") for p in shown["precision"]],
+        t("map.table.location"): [t("map.table.grouped") if p == GROUP_PRECISION else t(f"precision.{p}")
+                                  for p in shown["precision"]],
         t("map.table.what"): what,
         t("map.table.date"): shown["date_label"],
-        t("map.table.id"): shown["record_id"],
+        # A group's id is internal (its place key): the row names what it stands for instead.
+        t("map.table.id"): ["" if k == GROUP else i for k, i in zip(shown["record_kind"], shown["record_id"])],
     })
     return table, len(m["kind"])

@@ -389,14 +389,18 @@ def test_table_lists_the_mapped_records_and_is_capped(mini):
     assert (len(capped), total) == (2, 8)
 
 
-def test_layers_are_capped_and_the_caption_says_so(mini):
+def test_layers_above_the_cap_are_grouped_by_place_and_the_caption_says_so(mini):
+    # Was "the first 2 by id": a layer above its cap is now grouped by place (tests/unit/test_maps_aggregate.py).
     data = maps.build_map_data(apply_filters(mini, Filters()), mini, limit=2)
-    assert list(data.workshops["record_id"]) == ["LW-KG-01", "LW-KZ-01"]      # first by id
-    assert list(data.sites["record_id"]) == ["EV-004", "EV-005"]
+    assert set(data.workshops["record_kind"]) == set(data.sites["record_kind"]) == {maps.GROUP}
+    assert len(data.workshops) == len(data.sites) == 2                          # 3 places each, 2 drawn
     text = maps.caption_text(data)
     assert text.startswith("3 workshops in 2 countries, 3 other sites;")      # totals count every match
-    assert "The map draws the first 2 of 3 workshops (by id)" in text
-    assert "The map draws the first 2 of 3 other sites (by id)" in text
+    assert "The 3 workshops are more than the 2 markers the map draws one by one, so they are grouped by place " \
+           "(3 places)" in text
+    assert "The 3 other sites are more than the 2 markers" in text
+    assert text.count("Only the 2 largest of these 3 places are drawn.") == 2
+    assert "first 2 of 3" not in text
 
 
 @pytest.mark.parametrize(("names", "expected"), [
@@ -449,19 +453,24 @@ def test_real_data_every_workshop_is_on_the_map_inside_the_opening_view(real):
 
 
 def test_partner_and_link_layers_are_capped_and_the_caption_says_so(real):
-    data = maps.build_map_data(apply_filters(real, Filters()), real, limit=3)
-    drawn = real.workshops.sort_values("workshop_id").head(3)
+    # Workshops within the cap keep their own markers and links; only their partners and links are over it
+    # (was limit=3, which now groups the workshops themselves by place).
+    limit = len(real.workshops)
+    data = maps.build_map_data(apply_filters(real, Filters()), real, limit=limit)
+    drawn = real.workshops.sort_values("workshop_id")
     located = set(real.institutions.loc[real.institutions["lat"].notna(), "institution_id"])
     links = [(w, p) for w, ids in zip(drawn["workshop_id"], drawn["partner_institution_ids"]) for p in ids if p in located]
     partners = sorted({p for _, p in links})
-    assert len(partners) > 3 and len(links) > 3, "the real data's first workshops should have enough partners"
-    assert list(data.partners["record_id"]) == partners[:3]                       # first by id
-    assert list(zip(data.arcs["record_id"], data.arcs["partner_id"])) == sorted(links)[:3]
+    assert len(partners) > limit and len(links) > limit, "the real workshops should have more partners than workshops"
+    assert set(dict(data.grouped)) == {"sites"}                                  # more sites than workshops
+    assert list(data.workshops["record_id"]) == list(drawn["workshop_id"])
+    assert list(data.partners["record_id"]) == partners[:limit]                   # first by id
+    assert list(zip(data.arcs["record_id"], data.arcs["partner_id"])) == sorted(links)[:limit]
     text = maps.caption_text(data)
-    assert f"The map draws the first 3 of {len(partners)} partner institutions of these workshops (by id)" in text
-    assert f"The map draws the first 3 of {len(links)} partner links (by workshop id)" in text
+    assert f"The map draws the first {limit} of {len(partners)} partner institutions of these workshops (by id)" in text
+    assert f"The map draws the first {limit} of {len(links)} partner links (by workshop id)" in text
     # Hidden links are not "capped".
-    hidden = maps.build_map_data(apply_filters(real, Filters()), real, limit=3, show_arcs=False)
+    hidden = maps.build_map_data(apply_filters(real, Filters()), real, limit=limit, show_arcs=False)
     hidden_text = maps.caption_text(hidden)
     assert "partner links hidden" in hidden_text and "partner institutions" not in hidden_text
     assert "partner links (by workshop id)" not in hidden_text
