@@ -6,8 +6,9 @@ from atlas.i18n import t
 from components.detail import draw_detail
 from components.filters import describe_active
 from components.layout import page_setup
-from components.maps import (MAP_HEIGHT_PX, build_deck, build_map_data, caption_text, default_view, fit_view,
-                             legend_html, records_table, selected_record, view_points)
+from components.maps import (GROUP, MAP_HEIGHT_PX, build_deck, build_map_data, caption_text, default_view, fit_view,
+                             group_title, legend_html, records_table, selected_record, view_points)
+from components.text import md_escape
 
 VIEW_KEY, VIEW_COUNT_KEY = "map_view", "map_view_count"
 
@@ -59,6 +60,8 @@ else:
         picked = selected_record(event.selection, map_data)
         if picked is None:
             st.info(t("map.detail_hint"), icon=":material/ads_click:")
+        elif picked[0] == GROUP:
+            st.info(t("map.group.clicked", group=md_escape(group_title(map_data, picked[1]))), icon=":material/ads_click:")
         else:
             st.caption(t("map.detail_header"))
             draw_detail(atlas, *picked)

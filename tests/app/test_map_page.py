@@ -136,3 +136,24 @@ def test_real_data_map(open_page):
     assert ids(deck(app), "workshops") == set(atlas.workshops["workshop_id"])
     expected = f"{len(atlas.workshops)} workshops in {atlas.workshops['country'].nunique()} countries"
     assert expected in captions(app)
+
+
+def test_a_layer_above_the_cap_is_drawn_grouped_by_place(open_page, tmp_path, monkeypatch):
+    from components import maps
+    from helpers import build_dataset
+    from tools.make_synthetic import make_synthetic
+
+    data_dir = tmp_path / "x5"
+    make_synthetic(build_dataset(tmp_path / "mini"), data_dir, 5)   # 5 records in each of the fixture's places
+    monkeypatch.setattr(maps, "MAX_MARKERS_PER_LAYER", 4)
+    app = open_page(MAP_PAGE, data_dir=data_dir)
+    assert exceptions(app) == []
+    spec = deck(app)
+    workshops = [layer for layer in spec["layers"] if layer["id"] == "workshops"][0]["data"]
+    assert sorted(record["tt_title"] for record in workshops) == [
+        "5 workshops in Aktobe, Kazakhstan", "5 workshops in Bishkek, Kyrgyzstan", "5 workshops in Oskemen, Kazakhstan"]
+    assert {record["record_kind"] for record in workshops} == {"place"}
+    assert "group-counts" in {layer["id"] for layer in spec["layers"]}
+    assert "so they are grouped by place (3 places)" in captions(app)
+    table = app.main.dataframe[-1].value
+    assert len(table) == 8 and set(table["Location"]) == {"grouped by place"}
