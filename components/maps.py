@@ -819,6 +819,15 @@ def _arc_records(arcs: pd.DataFrame) -> list[dict]:
     return [dict(zip(columns, values)) for values in zip(*columns.values())]
 
 
+def _with_hints(records: list[dict], grouped: bool) -> list[dict]:
+    """With groups on the map each record says what a click does (see tooltip_spec); otherwise unchanged."""
+    if grouped:
+        hints = {False: t("map.tt.click_hint"), True: t("map.group.click_hint")}
+        for record in records:
+            record["tt_hint"] = hints[record["record_kind"] == GROUP]
+    return records
+
+
 def _icon_layer(layer_id: str, records: list[dict]) -> pdk.Layer:
     atlas_url, mapping = icon_atlas([record["icon"] for record in records])
     # Quoted, so pydeck passes the image address as a value rather than an expression.
@@ -828,9 +837,12 @@ def _icon_layer(layer_id: str, records: list[dict]) -> pdk.Layer:
                      highlight_color=[0, 0, 0, 60])
 
 
-def tooltip_spec() -> dict:
-    """One HTML template for every pickable layer; the chart HTML-escapes each {field} it fills in."""
-    hint = html.escape(t("map.tt.click_hint"))
+def tooltip_spec(hint_field: bool = False) -> dict:
+    """One HTML template for every pickable layer; the chart HTML-escapes each {field} it fills in.
+
+    With grouped markers on the map the last line comes from each record's `tt_hint` (a group opens no record).
+    """
+    hint = "{tt_hint}" if hint_field else html.escape(t("map.tt.click_hint"))
     template = ('<div style="font-weight:600;font-size:14px">{tt_title}</div>'
                 '<div style="opacity:.85;margin-bottom:4px">{tt_kind}</div>'
                 '<div>{tt_body}</div>'
@@ -869,17 +881,18 @@ def build_deck(map_data: MapData, atlas: Atlas, view: MapView, basemap: bool = F
                   pickable=False),
     ]
     markers = map_data.markers
+    grouped = bool(map_data.grouped)
     if not map_data.visible_arcs.empty:
         arcs = map_data.visible_arcs
         layers.append(pdk.Layer(
-            "ArcLayer", id="partner-arcs", data=_arc_records(arcs),
+            "ArcLayer", id="partner-arcs", data=_with_hints(_arc_records(arcs), grouped),
             get_source_position=["source_lon", "source_lat"], get_target_position=["target_lon", "target_lat"],
             get_source_color="source_colour", get_target_color="target_colour",
             get_width="width" if "width" in arcs.columns else 2.5, get_height=0.35,
             # Tilted into the ground plane, the arcs curve visibly on a flat (unpitched) map.
             get_tilt=90,
             great_circle=False, pickable=True, auto_highlight=True))
-    records = _marker_records(markers)
+    records = {kind: _with_hints(kind_records, grouped) for kind, kind_records in _marker_records(markers).items()}
     for kind, layer_id in (("partner", "partners"), ("site", "sites"), ("workshop", "workshops")):
         if records[kind]:
             layers.append(_icon_layer(layer_id, records[kind]))
@@ -894,7 +907,7 @@ def build_deck(map_data: MapData, atlas: Atlas, view: MapView, basemap: bool = F
                                          min_zoom=MIN_ZOOM, max_zoom=MAX_ZOOM, pitch=0, bearing=0),
         map_style=TILE_STYLE if basemap else OFFLINE_STYLE,
         map_provider="carto",
-        tooltip=tooltip_spec())
+        tooltip=tooltip_spec(hint_field=grouped))
 
 
 # --- selection, legend, caption, table -------------------------------------------------------------------------

@@ -152,3 +152,22 @@ def test_hostile_place_text_in_groups_reaches_the_chart_defused(tmp_path):
                for record in item["data"] for value in record.values() if isinstance(value, str)]
     assert strings and not [s for s in strings if s.startswith(("@@=", "@@#"))]
     assert not [s for s in strings if "{tt_" in s]
+
+
+def test_tooltip_hint_says_what_a_click_does_once_groups_are_on_the_map(x5):
+    deck = maps.build_deck(grouped(x5, limit=14), x5, maps.default_view(x5))   # every layer above the cap
+    spec = json.loads(deck.to_json())
+    assert "{tt_hint}" in deck._tooltip["html"] and "Click for the full record" not in deck._tooltip["html"]
+    hints = {(r["record_kind"], r["tt_hint"]) for item in spec["layers"]
+             if item["id"] in ("workshops", "sites", "partners", "partner-arcs") for r in item["data"]}
+    assert hints == {(maps.GROUP, "Click for a note on how to see these records")}
+    mixed = json.loads(deck_text(x5, grouped(x5, filters=Filters(countries=("KG",)), limit=5)))
+    workshops = layer(mixed, "workshops")["data"]
+    assert {r["record_kind"] for r in workshops} == {"workshop"}              # 5: not above the cap
+    assert {r["tt_hint"] for r in workshops} == {"Click for the full record and its sources"}
+    assert {r["record_kind"] for r in layer(mixed, "sites")["data"]} == {maps.GROUP}
+    # Without groups the template keeps its fixed hint and the records carry none.
+    plain_deck = maps.build_deck(grouped(x5, limit=1000), x5, maps.default_view(x5))
+    plain = json.loads(plain_deck.to_json())
+    assert plain_deck._tooltip == maps.tooltip_spec() and "{tt_hint}" not in plain_deck._tooltip["html"]
+    assert not [r for r in layer(plain, "workshops")["data"] if "tt_hint" in r]
