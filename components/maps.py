@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
+from atlas.arrays import is_in
 from atlas import Atlas, Selection
 from atlas.dates import format_partial, format_with_precision
 from atlas.i18n import t
@@ -134,12 +135,6 @@ def _lines(*lines: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _is_in(column: pd.Series, values) -> np.ndarray:
-    """`column.isin(values)` without pandas 3 boxing each value into an Arrow scalar (slow for large id sets)."""
-    array = pa.array(column)
-    return pc.is_in(array, value_set=pa.array(list(values), type=array.type)).to_numpy(zero_copy_only=False)
-
-
 def _first_by_id(ids: pd.Series, limit: int, mask: np.ndarray | pd.Series | None = None) -> np.ndarray:
     """Row positions of the `limit` smallest ids (among rows where `mask` is set), smallest first.
 
@@ -181,7 +176,7 @@ def _marker_frame(count: int, **columns) -> pd.DataFrame:
 def key_dates(workshop_ids: pd.Series, events: pd.DataFrame) -> dict[str, list[str]]:
     """workshop id -> ['Memorandum (MoU): 2 March 2023 (day precision)', ...]: the first dated event of each
     key milestone, in life-cycle order (one pass over the events, however many workshops)."""
-    own = np.flatnonzero(_is_in(events["workshop_id"], set(workshop_ids)) & _is_in(events["milestone"], KEY_MILESTONES)
+    own = np.flatnonzero(is_in(events["workshop_id"], set(workshop_ids)) & is_in(events["milestone"], KEY_MILESTONES)
                          & np.asarray(events["date"] != "", dtype=bool))
     if not len(own):
         return {}
@@ -275,7 +270,7 @@ def partner_links(w: dict[str, list], institutions: pd.DataFrame) -> dict[str, l
     Only the given workshops (WORKSHOP_FIELDS as lists, already capped) are linked, and only their partners looked up.
     """
     wanted = {pid for ids in w["partner_institution_ids"] for pid in ids}
-    located = np.flatnonzero(_is_in(institutions["institution_id"], wanted)
+    located = np.flatnonzero(is_in(institutions["institution_id"], wanted)
                              & institutions["lat"].notna().to_numpy() & institutions["lon"].notna().to_numpy())
     p = _lists(institutions, PARTNER_FIELDS, located)
     row_of = {pid: k for k, pid in enumerate(p["institution_id"])}
@@ -480,7 +475,7 @@ def selected_links(workshops: pd.DataFrame, atlas: Atlas) -> tuple[np.ndarray, n
     """(row in `workshops`, row in atlas.institutions) of every link from these workshops to a partner with
     coordinates, from the atlas's precomputed links (numpy only, however many workshops)."""
     link = atlas.links.lists[("workshops", "partner_institution_ids")]
-    chosen = _is_in(atlas.workshops["workshop_id"], workshops["workshop_id"].tolist())
+    chosen = is_in(atlas.workshops["workshop_id"], workshops["workshop_id"].tolist())
     # The selection keeps the atlas's row order, so its n-th row is the n-th chosen atlas row.
     row_in_selection = np.full(len(chosen), -1, dtype=np.int64)
     row_in_selection[chosen] = np.arange(int(chosen.sum()))

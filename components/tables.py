@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import streamlit as st
 
+from atlas.arrays import is_in
 from atlas import Atlas, Filters, Selection, apply_filters
 from atlas.dates import format_partial
 from atlas.i18n import has_key, t
@@ -107,9 +108,8 @@ def _source_urls(atlas: Atlas, source_ids: pd.Series) -> dict[str, str]:
     wanted = set(chain.from_iterable(source_ids.tolist()))
     if not wanted:
         return {}
-    # pyarrow's is_in: pandas' isin boxes every id of the whole sources table (~6x slower at 183,000 sources).
     ids = atlas.sources["source_id"]
-    mask = pc.is_in(pa.array(ids), value_set=pa.array(list(wanted))).to_numpy(zero_copy_only=False)
+    mask = is_in(ids, wanted)
     return dict(zip(ids[mask].tolist(), atlas.sources["url"][mask].tolist()))
 
 
