@@ -8,17 +8,15 @@ import os
 import platform
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
-from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+from browser_support import Server, launch_server, stop_server  # noqa: E402,F401  (tests/ holds the server plumbing; stop_server re-exported)
 RESULTS_DIR = REPO / "benchmarks" / "results"
 DATA_DIR = REPO / "data"
 # Everything the app needs at run time; tests/, tools/ and data/ stay behind.
@@ -146,24 +144,6 @@ def git_state() -> str:
     return f"{commit}" + (f" plus uncommitted changes in {', '.join(dirty)}" if dirty else "")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen
-    log_path: Path
-
-    def rss_kib(self) -> dict[str, int]:
-        """Resident memory now and at its peak, from /proc/<pid>/status (the server is a single process)."""
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        return {key: int(re.search(rf"^{key}:\s*(\d+)", status, flags=re.M).group(1)) for key in ("VmRSS", "VmHWM")}
-
-
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far, from /proc/<pid>/stat."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -171,39 +151,8 @@ def cpu_seconds(pid: int) -> float:
 
 
 def start_server(app_dir: Path, data_dir: Path, log_path: Path, extra_env: dict[str, str] | None = None) -> Server:
-    """`streamlit run app.py` from `app_dir` on a free loopback port (tests/browser_support runs the repo's copy only)."""
-    port = free_port()
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "LUBAN_ATLAS_DATA_DIR": str(data_dir), **(extra_env or {})}
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited early:\n{log_path.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return Server(url, process, log_path)
-        except OSError:
-            time.sleep(0.2)
-    stop_server(Server(url, process, log_path))
-    raise RuntimeError(f"streamlit did not become healthy in {SERVER_START_TIMEOUT_S}s:\n{log_path.read_text()}")
-
-
-def stop_server(server: Server) -> None:
-    try:
-        os.killpg(server.process.pid, signal.SIGTERM)
-        server.process.wait(timeout=10)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(server.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    """tests/browser_support's server, from a benchmark's app copy and with a longer start-up allowance."""
+    return launch_server(app_dir, data_dir, log_path, SERVER_START_TIMEOUT_S, extra_env)
 
 
 def median(values: list[float]) -> float | None:

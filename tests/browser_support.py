@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -53,19 +54,30 @@ class Server:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def rss_kib(self) -> dict[str, int]:
+        """Resident memory now and at its peak, from /proc/<pid>/status (the server is a single process)."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        return {key: int(re.search(rf"^{key}:\s*(\d+)", status, flags=re.M).group(1)) for key in ("VmRSS", "VmHWM")}
+
 
 def start_server(data_dir: Path, name: str) -> Server:
+    """The repo's app on `data_dir`, logging to test-artifacts/server-logs/<name>.log."""
+    return launch_server(REPO, data_dir, LOG_DIR / f"{name}.log")
+
+
+def launch_server(app_dir: Path, data_dir: Path, log_path: Path, timeout_s: float = SERVER_START_TIMEOUT_S,
+                  extra_env: dict[str, str] | None = None) -> Server:
+    """`streamlit run app.py` from `app_dir` on a free loopback port, once its health check answers."""
     port = free_port()
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
-    log_path = LOG_DIR / f"{name}.log"
-    env = {**os.environ, "LUBAN_ATLAS_DATA_DIR": str(data_dir)}
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "LUBAN_ATLAS_DATA_DIR": str(data_dir), **(extra_env or {})}
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
              "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"streamlit exited early:\n{log_path.read_text()}")
@@ -76,7 +88,7 @@ def start_server(data_dir: Path, name: str) -> Server:
         except OSError:
             time.sleep(0.2)
     stop_server(Server(url, process, log_path))
-    raise RuntimeError(f"streamlit did not become healthy in {SERVER_START_TIMEOUT_S}s:\n{log_path.read_text()}")
+    raise RuntimeError(f"streamlit did not become healthy in {timeout_s}s:\n{log_path.read_text()}")
 
 
 def stop_server(server: Server) -> None:
@@ -84,7 +96,10 @@ def stop_server(server: Server) -> None:
         os.killpg(server.process.pid, signal.SIGTERM)
         server.process.wait(timeout=10)
     except (ProcessLookupError, subprocess.TimeoutExpired):
-        os.killpg(server.process.pid, signal.SIGKILL)
+        try:
+            os.killpg(server.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def wait_for_app(page: Page) -> None:
