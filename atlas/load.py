@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from datetime import date
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 
 import pandas as pd
@@ -36,11 +37,11 @@ class Atlas:
     package: dict
     outlines: dict
     # Built from the frames when not given; filters follow links through it (see atlas/links.py).
-    links: Links | None = field(default=None, repr=False, compare=False)
+    links: Links | None = dataclass_field(default=None, repr=False, compare=False)
 
     # Asked for on every run of every page: computed once here, inside the one cache boundary.
-    specs: dict[str, TableSpec] = field(init=False, repr=False, compare=False)
-    year_bounds: tuple[int, int] = field(init=False, repr=False, compare=False)
+    specs: dict[str, TableSpec] = dataclass_field(init=False, repr=False, compare=False)
+    year_bounds: tuple[int, int] = dataclass_field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.links is None:

@@ -6,7 +6,6 @@ import base64
 import itertools
 import json
 import math
-from pathlib import Path
 
 import pytest
 

@@ -15,20 +15,21 @@ from tools.make_synthetic import make_synthetic
 CAP = 4   # the tiled fixture has 3 workshop places, 3 site places and 2 partner places: all of them fit
 
 
+def tiled(tmp_path_factory, copies: int):
+    """The fixture dataset `copies` times over, with fresh ids (tools/make_synthetic.py)."""
+    target = tmp_path_factory.mktemp(f"x{copies}")
+    make_synthetic(build_dataset(tmp_path_factory.mktemp(f"source{copies}")), target, copies)
+    return load_atlas(target)
+
+
 @pytest.fixture(scope="module")
 def x5(tmp_path_factory):
-    source = build_dataset(tmp_path_factory.mktemp("source5"))
-    target = tmp_path_factory.mktemp("x5")
-    make_synthetic(source, target, 5)
-    return load_atlas(target)
+    return tiled(tmp_path_factory, 5)
 
 
 @pytest.fixture(scope="module")
 def x10(tmp_path_factory):
-    source = build_dataset(tmp_path_factory.mktemp("source10"))
-    target = tmp_path_factory.mktemp("x10")
-    make_synthetic(source, target, 10)
-    return load_atlas(target)
+    return tiled(tmp_path_factory, 10)
 
 
 def grouped(atlas, limit=CAP, filters=Filters(), **layers):
