@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from atlas.i18n import t
+from datetime import date
+
+from atlas.i18n import day_month_year, month_year, month_year_short, t
 
 PRECISION_BY_LENGTH = {4: "year", 7: "month", 10: "day"}
 
@@ -30,20 +32,25 @@ def precision_of(date_text: str) -> str | None:
     return PRECISION_BY_LENGTH.get(len(date_text.strip())) if date_text else None
 
 
-def format_partial(date_text: str | None, precision: str | None = None, language: str = "en", long: bool = False) -> str:
-    """'29 Nov 2022', 'Nov 2022', '2022' or 'undated' — as precise as the data, never more."""
+def format_partial(date_text: str | None, precision: str | None = None, language: str | None = None,
+                   long: bool = False) -> str:
+    """'29 Nov 2022', 'Nov 2022', '2022' or 'undated' — as precise as the data, never more (Babel per language)."""
     if not date_text or not isinstance(date_text, str):
         return t("precision.undated", language)
     parts = date_text.split("-")
-    months = t("months.long" if long else "months.short", language)
-    if len(parts) == 3:
-        return f"{int(parts[2])} {months[int(parts[1]) - 1]} {parts[0]}"
-    if len(parts) == 2:
-        return f"{months[int(parts[1]) - 1]} {parts[0]}"
+    try:
+        numbers = [int(part) for part in parts]
+        if len(numbers) == 3:
+            return day_month_year(date(*numbers), language, long=long)
+        if len(numbers) == 2:
+            value = date(numbers[0], numbers[1], 1)
+            return month_year(value, language) if long else month_year_short(value, language)
+    except ValueError:
+        return date_text
     return parts[0]
 
 
-def format_with_precision(date_text: str | None, precision: str | None, language: str = "en") -> str:
+def format_with_precision(date_text: str | None, precision: str | None, language: str | None = None) -> str:
     """'November 2022 (month precision)' — for hovers and detail panels."""
     if not date_text:
         return t("precision.undated", language)

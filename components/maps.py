@@ -21,7 +21,7 @@ from pydeck.bindings.json_tools import default_serialize
 from atlas.arrays import is_in
 from atlas import Atlas, Selection
 from atlas.dates import format_partial, format_with_precision
-from atlas.i18n import t
+from atlas.i18n import t, tn
 from components.palette import CATEGORY_COLOURS, STATUS_COLOURS, STATUS_ORDER, hex_to_rgb
 
 OFFLINE_STYLE = "/app/static/offline-map-style.json"
@@ -398,7 +398,7 @@ def group_by_place(keys: pa.Array, lon, lat, style=None) -> Places:
 
 def _many(noun: str, n: int) -> str:
     """'1 workshop', '1,234 workshops'."""
-    return t(f"map.count.{noun}_one" if n == 1 else f"map.count.{noun}_other", n=f"{n:,}")
+    return tn(f"map.count.{noun}", n)
 
 
 def group_id(kind: str, *keys: str) -> str:
@@ -965,7 +965,7 @@ def legend_html(map_data: MapData) -> str:
 
 
 def _count(key: str, n: int) -> str:
-    return t(f"map.count.{key}_one" if n == 1 else f"map.count.{key}_other", n=n)
+    return tn(f"map.count.{key}", n)
 
 
 def summary(map_data: MapData) -> dict[str, int]:

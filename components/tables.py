@@ -16,7 +16,7 @@ import streamlit as st
 from atlas.arrays import is_in
 from atlas import Atlas, Filters, Selection, apply_filters
 from atlas.dates import format_partial
-from atlas.i18n import has_key, t
+from atlas.i18n import has_key, t, tn
 from atlas.permalink import active_params, to_query_string, without_param
 from components.text import is_web_url
 
@@ -78,7 +78,7 @@ class DisplayTable:
 
 def counted(noun: str, count: int) -> str:
     """'1 workshop', '3 events', '0 sources' — singular and plural forms come from the locale."""
-    return t(f"explore.count.{noun}_{'one' if count == 1 else 'other'}", count=count)
+    return tn(f"explore.count.{noun}", count)
 
 
 def selection_key(name: str, filters: Filters) -> str:
