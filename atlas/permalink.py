@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from urllib.parse import quote, urlencode
 
 from atlas.filters import Filters
@@ -13,34 +13,85 @@ from atlas.i18n import t
 MAX_PARAM_LENGTH = 500
 MAX_LIST_ITEMS = 50
 MAX_TEXT_LENGTH = 200
+# Longer than any browser sends in a URL: a bound on work, not a rule visitors meet.
+MAX_URL_TEXT = 100_000
 # A notice names at most this many bad values; a link with hundreds of them gets one readable line.
 MAX_NAMED_IN_NOTICE = 5
 MAX_SHOWN_VALUE_LENGTH = 40
 PARAM_NAMES = ("country", "years", "status", "category", "q", "regional")
+LIST_PARAMS = ("country", "status", "category")
+# Ours but not filters: the page language and an opened record travel in the same link.
+VIEW_PARAMS = ("lang", "record")
 # Each URL parameter is one filter the visitor can drop in one click (the year range counts as one).
 PARAM_FIELDS = {"country": ("countries",), "years": ("year_min", "year_max"), "status": ("statuses",),
                 "category": ("categories",), "q": ("text",), "regional": ("include_regional",)}
+# The sidebar label of each parameter: a notice names the filter the way the visitor sees it.
+PARAM_LABELS = {"country": "filters.countries", "years": "filters.years", "status": "filters.statuses",
+                "category": "filters.categories", "q": "filters.text", "regional": "filters.regional",
+                "lang": "language.label", "record": "record.label"}
 YEAR_SEPARATOR = ".."
 
 
-def _single(value: object) -> str:
-    """Query values come as a string or a list of strings; the last one wins."""
-    if isinstance(value, (list, tuple)):
-        value = value[-1] if value else ""
-    return str(value)[:MAX_PARAM_LENGTH]
+@dataclass(frozen=True)
+class Notice:
+    """Something a link asked for and did not get: a message key and its values, rendered late.
+
+    Rendering late keeps notices in the visitor's current language, and lets each echo point choose
+    its escaping (Markdown in the sidebar, HTML on record pages, none in JSON): link values never
+    reach a renderer unescaped.
+    """
+    key: str
+    values: tuple[tuple[str, object], ...] = ()
+
+    def render(self, escape: Callable[[str], str] = str, language: str | None = None) -> str:
+        shown = {}
+        for name, value in self.values:
+            if name == "param" and value in PARAM_LABELS:
+                value = t(PARAM_LABELS[value], language)
+            elif isinstance(value, _Quoted):
+                value = _quoted(value, language)
+            elif isinstance(value, tuple):
+                value = _quoted_list(value, language)
+            shown[name] = escape(str(value))
+        return t(self.key, language, **shown)
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def __contains__(self, fragment: str) -> bool:
+        return fragment in str(self)
 
 
-def _shown(value: object) -> str:
-    return str(value)[:MAX_SHOWN_VALUE_LENGTH]
+class _Quoted(str):
+    """A value taken from the link, shown in quotes (or as 'empty')."""
 
 
-def _quoted_list(values: list[str]) -> str:
-    named = ", ".join(f"'{_shown(v)}'" for v in values[:MAX_NAMED_IN_NOTICE])
+def _shown(value: object) -> _Quoted:
+    return _Quoted(str(value)[:MAX_SHOWN_VALUE_LENGTH])
+
+
+def _quoted(value: str, language: str | None) -> str:
+    return t("permalink_notice.quoted", language, value=value) if value else t("permalink_notice.empty", language)
+
+
+def _quoted_list(values: tuple[str, ...], language: str | None) -> str:
+    named = ", ".join(_quoted(v, language) for v in values[:MAX_NAMED_IN_NOTICE])
     extra = len(values) - MAX_NAMED_IN_NOTICE
-    return named + (t("permalink_notice.and_more", count=extra) if extra > 0 else "")
+    return named + (t("permalink_notice.and_more", language, count=extra) if extra > 0 else "")
 
 
-def _choices(raw: str, allowed: set[str], param: str, notices: list[str]) -> tuple[str, ...]:
+def _notice(key: str, **values: object) -> Notice:
+    return Notice(key, tuple(values.items()))
+
+
+def _all_values(value: object, limit: int = MAX_PARAM_LENGTH) -> list[str]:
+    """Query values come as a string or a list of strings (a repeated parameter)."""
+    if isinstance(value, (list, tuple)):
+        return [str(item)[:limit] for item in value]
+    return [str(value)[:limit]]
+
+
+def _choices(raw: str, allowed: set[str], param: str, notices: list[Notice]) -> tuple[str, ...]:
     items = raw.split(",")
     chosen: list[str] = []
     rejected: list[str] = []
@@ -54,11 +105,12 @@ def _choices(raw: str, allowed: set[str], param: str, notices: list[str]) -> tup
         elif item not in rejected:
             rejected.append(item)
     if len(rejected) == 1:
-        notices.append(t("permalink.unknown_value", param=param, value=_shown(rejected[0])))
+        notices.append(_notice("permalink.unknown_value", param=param, value=_shown(rejected[0])))
     elif rejected:
-        notices.append(t("permalink_notice.unknown_values", param=param, values=_quoted_list(rejected)))
+        notices.append(_notice("permalink_notice.unknown_values", param=param,
+                               values=tuple(_shown(v) for v in rejected)))
     if len(items) > MAX_LIST_ITEMS:
-        notices.append(t("permalink.too_many", param=param, limit=MAX_LIST_ITEMS))
+        notices.append(_notice("permalink.too_many", param=param, limit=MAX_LIST_ITEMS))
     return tuple(chosen)
 
 
@@ -72,7 +124,7 @@ def _year(text: str) -> int | None:
     return int(text)
 
 
-def _years(raw: str, bounds: tuple[int, int], notices: list[str]) -> tuple[int | None, int | None]:
+def _years(raw: str, bounds: tuple[int, int], notices: list[Notice]) -> tuple[int | None, int | None]:
     low, high = bounds
     # A single year ('2024') means that year only, as on Our World in Data's `time=` links.
     parts = raw.split(YEAR_SEPARATOR) if YEAR_SEPARATOR in raw else [raw, raw]
@@ -81,13 +133,13 @@ def _years(raw: str, bounds: tuple[int, int], notices: list[str]) -> tuple[int |
             raise ValueError(raw)
         start, end = _year(parts[0]), _year(parts[1])
     except ValueError:
-        notices.append(t("permalink.bad_years", value=_shown(raw)))
+        notices.append(_notice("permalink.bad_years", value=_shown(raw)))
         return None, None
     if start is not None and end is not None and start > end:
-        notices.append(t("permalink.reversed_years", value=_shown(raw)))
+        notices.append(_notice("permalink.reversed_years", value=_shown(raw)))
         return None, None
     if any(y is not None and not low <= y <= high for y in (start, end)):
-        notices.append(t("permalink.years_out_of_range", value=_shown(raw), low=low, high=high))
+        notices.append(_notice("permalink.years_out_of_range", value=_shown(raw), low=low, high=high))
         return None, None
     if start in (None, low) and end in (None, high):
         # The whole range is no restriction: keep it out of the state so links stay canonical.
@@ -95,38 +147,78 @@ def _years(raw: str, bounds: tuple[int, int], notices: list[str]) -> tuple[int |
     return start, end
 
 
-def _clean_text(raw: str) -> str:
-    # Control characters have no place in a search box and would leak into file names and README lines.
-    visible = "".join(ch for ch in raw if unicodedata.category(ch) != "Cc")
-    return " ".join(visible.split())[:MAX_TEXT_LENGTH].rstrip()
+def _clean_text(raw: str, notices: list[Notice]) -> str:
+    # Control and zero-width format characters have no place in a search box and would leak into file
+    # names and README lines.
+    visible = "".join(ch for ch in raw if unicodedata.category(ch) not in ("Cc", "Cf"))
+    text = " ".join(visible.split())
+    if len(text) > MAX_TEXT_LENGTH:
+        notices.append(_notice("permalink_notice.text_cut", param="q", limit=MAX_TEXT_LENGTH,
+                               length=len(text)))
+    return text[:MAX_TEXT_LENGTH].rstrip()
+
+
+def looks_like_ours(name: str) -> bool:
+    """A misspelling of one of our parameters ('contry', 'yeras'): worth a notice; 'utm_source' is not."""
+    name = name.strip().lower()
+    if not name or len(name) > 20:
+        return False
+    return any(_distance(name, ours) <= max(1, len(ours) // 3) for ours in PARAM_NAMES + VIEW_PARAMS
+               if len(ours) > 1) or name in ("countries", "statuses", "categories", "year", "search", "language")
+
+
+def _distance(a: str, b: str) -> int:
+    """Edit distance counting a swap of neighbours as one edit ('yeras' is one slip from 'years')."""
+    rows = [list(range(len(b) + 1))] + [[i] + [0] * len(b) for i in range(1, len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
+    return rows[-1][-1]
+
+
+def _one_value(name: str, given: list[str], notices: list[Notice]) -> str:
+    """A single-valued parameter given more than once: the last one wins, and the notice says which."""
+    if len(given) > 1:
+        notices.append(_notice("permalink_notice.repeated", param=name, count=len(given), value=_shown(given[-1])))
+    return given[-1] if given else ""
 
 
 def parse_params(params: Mapping[str, object], countries: set[str], statuses: set[str], categories: set[str],
-                 year_bounds: tuple[int, int]) -> tuple[Filters, list[str]]:
+                 year_bounds: tuple[int, int]) -> tuple[Filters, list[Notice]]:
     """Filters from a link; every invalid part is ignored and named in a notice, nothing raises."""
-    notices: list[str] = []
-    values = {name: _single(params[name]) for name in PARAM_NAMES if name in params}
-    unknown = [str(name) for name in params if name not in PARAM_NAMES]
-    if len(unknown) == 1:
-        notices.append(t("permalink.unknown_param", param=_shown(unknown[0])))
-    elif unknown:
-        notices.append(t("permalink_notice.unknown_params", params=_quoted_list(unknown)))
+    notices: list[Notice] = []
+    # The search text is measured whole, so its notice can say how long it was; the rest is cut early.
+    given = {name: _all_values(params[name], MAX_URL_TEXT if name == "q" else MAX_PARAM_LENGTH)
+             for name in PARAM_NAMES if name in params}
+    # List filters read every repetition (country=KZ&country=UZ is both); single values keep the last.
+    values = {name: (",".join(items) if name in LIST_PARAMS else _one_value(name, items, notices))
+              for name, items in given.items()}
+    misspelt = [str(name) for name in params
+                if name not in PARAM_NAMES + VIEW_PARAMS and looks_like_ours(str(name))]
+    if len(misspelt) == 1:
+        notices.append(_notice("permalink.unknown_param", param=_shown(misspelt[0])))
+    elif misspelt:
+        notices.append(_notice("permalink_notice.unknown_params", params=tuple(_shown(v) for v in misspelt)))
 
-    year_min, year_max = _years(values["years"], year_bounds, notices) if values.get("years") else (None, None)
+    year_min, year_max = (None, None)
+    if "years" in values:
+        year_min, year_max = _years(values["years"], year_bounds, notices) if values["years"] else (None, None)
 
     regional = True
     if "regional" in values:
         if values["regional"] in ("0", "1"):
             regional = values["regional"] == "1"
         else:
-            notices.append(t("permalink.unknown_value", param="regional", value=_shown(values["regional"])))
+            notices.append(_notice("permalink.unknown_value", param="regional", value=_shown(values["regional"])))
 
     filters = Filters(
         countries=_choices(values.get("country", ""), countries, "country", notices),
         year_min=year_min, year_max=year_max,
         statuses=_choices(values.get("status", ""), statuses, "status", notices),
         categories=_choices(values.get("category", ""), categories, "category", notices),
-        text=_clean_text(values.get("q", "")),
+        text=_clean_text(values.get("q", ""), notices),
         include_regional=regional,
     )
     return filters, notices

@@ -9,13 +9,17 @@ import streamlit as st
 from atlas import Atlas, Filters, Selection
 from atlas.i18n import t
 from atlas.export import describe_filters
-from atlas.permalink import parse_params, to_params, without_param
+from atlas.permalink import VIEW_PARAMS, parse_params, to_params, without_param
 from components.tables import counted, ways_out
 from components.text import md_escape
 from components.palette import STATUS_ORDER
 
 CANONICAL_KEY = "atlas_filters"
 NOTICES_KEY = "atlas_link_notices"
+# The view parameters kept in the link beside the filters, and where their session value lives.
+LANGUAGE_KEY = "atlas_language_param"
+RECORD_KEY = "atlas_record_param"
+VIEW_STATE_KEYS = {"lang": LANGUAGE_KEY, "record": RECORD_KEY}
 
 
 def _key(name: str, page: str) -> str:
@@ -99,7 +103,8 @@ def draw_filters(atlas: Atlas, page: str) -> Filters:
     sidebar = st.sidebar
     sidebar.header(t("filters.header"))
     for notice in st.session_state.get(NOTICES_KEY, []):
-        sidebar.warning(notice, icon=":material/link_off:")
+        # Link values are the visitor's input: rendered as literal text, never as Markdown.
+        sidebar.warning(notice.render(md_escape), icon=":material/link_off:")
 
     def callback(name: str) -> dict:
         return {"on_change": _on_change, "args": (name, _key(name, page), bounds)}
@@ -122,11 +127,24 @@ def draw_filters(atlas: Atlas, page: str) -> Filters:
     sidebar.button(t("filters.reset"), on_click=reset_filters, key=f"filter_reset:{page}",
                    icon=":material/restart_alt:", disabled=filters.is_default)
 
-    desired = to_params(filters)
-    current = {name: st.query_params.get(name) for name in st.query_params}
-    if current != desired:
-        st.query_params.from_dict(desired)
+    canonical_url_params(to_params(filters))
     return filters
+
+
+def canonical_url_params(desired: dict[str, str]) -> None:
+    """Rewrite the address bar to the canonical link: our filters, plus the view parameters (lang, record).
+
+    Parameters the atlas does not own (utm_source, fbclid, ...) are dropped, so the address bar and the
+    on-page permalink always agree. Repeated values are compared whole (get_all), not by their last copy.
+    """
+    desired = dict(desired)
+    for name in VIEW_PARAMS:
+        kept = st.session_state.get(VIEW_STATE_KEYS[name])
+        if kept:
+            desired[name] = kept
+    current = {name: st.query_params.get_all(name) for name in st.query_params}
+    if current != {name: [value] for name, value in desired.items()}:
+        st.query_params.from_dict(desired)
 
 
 def describe_active(atlas: Atlas, filters: Filters) -> str:

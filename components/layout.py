@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from atlas import Atlas, AtlasDataError, Selection, apply_filters
 from atlas.i18n import t
 from components.cached import cached_atlas, data_dir
 from components.filters import draw_filters, draw_match_line
+from components.language import choose_language, draw_language_switch
+
+# A bundled file: a Material icon as favicon would be fetched from fonts.gstatic.com on every visit.
+FAVICON = str(Path(__file__).resolve().parent.parent / "static" / "favicon.png")
 
 PAGES = (
     ("app.py", "nav.overview", ":material/dashboard:"),
@@ -39,8 +45,10 @@ def load_or_stop() -> Atlas:
 
 def page_setup(page: str, title_key: str) -> tuple[Atlas, Selection]:
     """Configure the page, draw navigation and filters, and return the atlas and the filtered selection."""
-    st.set_page_config(page_title=f"{t(title_key)} · {t('app.title')}", page_icon=":material/public:",
+    choose_language(page)
+    st.set_page_config(page_title=f"{t(title_key)} · {t('app.title')}", page_icon=FAVICON,
                        layout="wide")
+    draw_language_switch(page)
     draw_navigation()
     atlas = load_or_stop()
     filters = draw_filters(atlas, page)

@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlparse
 
-MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
-
-
-def md_escape(text: object) -> str:
-    """Escape Markdown (and HTML brackets) so record text is shown literally in st.markdown."""
-    if text is None or (isinstance(text, float) and text != text):
-        return ""
-    return MARKDOWN_SPECIALS.sub(r"\\\1", str(text)).replace("\n", " ")
+from atlas.escape import html_escape, md_escape  # noqa: F401  (the one pair of escapers, re-exported)
 
 
 def is_web_url(url: object) -> bool:

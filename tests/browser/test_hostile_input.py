@@ -49,3 +49,26 @@ def test_payload_text_is_shown_literally(xss_server, new_page, path, literal):
     page.goto(f"{xss_server.url}/{path}")
     wait_for_app(page)
     assert literal in page.locator("[data-testid='stMain']").inner_text()
+
+
+HOSTILE_LINK = ("country=[Sign in again](https://ev.il/a)&status=![t](https://evil.example/pixel.png)"
+                "&years=**BIG** _it_&category=<img src=https://evil.example/x.png>&q=javascript:alert(1)"
+                "&lang=<b>x</b>&regional=&utm_source=news")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_crafted_link_shows_no_link_or_image_and_fetches_nothing_elsewhere(mini_server, new_page, path):
+    page = new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{mini_server.url}/{path}?{HOSTILE_LINK}")
+    wait_for_app(page)
+    page.wait_for_timeout(1000)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    assert "Sign in again" in sidebar.inner_text()            # named, as text
+    for selector in ("a[href*='ev.il']", "img[src*='evil.example']", "strong:has-text('BIG')", "em:has-text('it')"):
+        found = [element.evaluate("e => e.parentElement.innerText")[:300] for element in page.locator(selector).all()]
+        assert found == [], selector
+    foreign = [url for url in requests if not url.startswith((mini_server.url, "data:", "blob:"))]
+    assert foreign == []
+    screenshot(page, f"hostile-link-{path or 'overview'}")
