@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import tomllib
 from datetime import date
 import unicodedata
 from dataclasses import dataclass
@@ -18,7 +21,10 @@ from atlas.i18n import t
 from atlas.schema import TableSpec, read_package, table_specs
 from atlas.validate import FALSE_VALUES, TRUE_VALUES, split_list, validate_tables
 
-MAX_TABLE_BYTES = 20 * 1024 * 1024
+# The largest table file the atlas reads, in MB: a documented setting (config.toml `max_table_mb`, or
+# the environment variable below), named in the refusal so an operator knows what to raise.
+MAX_TABLE_MB_ENV = "LUBAN_ATLAS_MAX_TABLE_MB"
+DEFAULT_MAX_TABLE_MB = 20
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 OPENING_MILESTONES = ("trial_operation", "partial_opening", "opening")
 TABLE_NAMES = ("countries", "sources", "institutions", "workshops", "events", "claims")
@@ -63,6 +69,20 @@ class Atlas:
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
 
+    def fingerprint(self) -> str:
+        """A hash of every value of every table: equal before and after a page run proves nothing mutated it."""
+        digest = hashlib.sha256()
+        for name in TABLE_NAMES:
+            frame = getattr(self, name)
+            digest.update(name.encode())
+            digest.update(",".join(map(str, frame.columns)).encode())
+            hashed = pd.util.hash_pandas_object(frame.map(lambda v: repr(v) if isinstance(v, (tuple, list)) else v)
+                                                if any(frame[c].dtype == object for c in frame.columns) else frame,
+                                                index=True)
+            digest.update(hashed.to_numpy().tobytes())
+        digest.update(json.dumps(self.package, sort_keys=True, default=str).encode())
+        return digest.hexdigest()
+
 
 def normalise_text(series: pd.Series) -> pd.Series:
     """Case- and accent-insensitive form for search (ё→е, é→e; Chinese unchanged)."""
@@ -72,19 +92,50 @@ def normalise_text(series: pd.Series) -> pd.Series:
     return series.fillna("").astype(str).map(fold)
 
 
+def max_table_mb() -> float:
+    """The size limit in force: LUBAN_ATLAS_MAX_TABLE_MB, else config.toml max_table_mb, else 20."""
+    configured = os.environ.get(MAX_TABLE_MB_ENV)
+    if configured is None:
+        config = Path(__file__).resolve().parent.parent / "config.toml"
+        with config.open("rb") as handle:
+            configured = tomllib.load(handle).get("max_table_mb", DEFAULT_MAX_TABLE_MB)
+    try:
+        return float(configured)
+    except ValueError:
+        return DEFAULT_MAX_TABLE_MB
+
+
+def size_problems(data_dir: Path, specs: dict[str, TableSpec]) -> list[Problem]:
+    limit = max_table_mb()
+    problems = []
+    for spec in specs.values():
+        path = Path(data_dir) / spec.path
+        size = path.stat().st_size if path.exists() else 0
+        if size > limit * 1024 * 1024:
+            problems.append(Problem(spec.path, None, None, t(
+                "validate.too_large", size_mb=size / 1024 / 1024, limit_mb=limit, setting=MAX_TABLE_MB_ENV)))
+    return problems
+
+
+def dataset_signature(data_dir: Path | str) -> tuple:
+    """(name, size, mtime) of every file in the data folder: a changed file makes a new cache key."""
+    folder = Path(data_dir)
+    if not folder.is_dir():
+        return ()
+    return tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_file()))
+
+
 def read_raw_tables(data_dir: Path, specs: dict[str, TableSpec]) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """Every table as strings, plus the problems found while reading (missing file, encoding, header)."""
     raw: dict[str, pd.DataFrame] = {}
-    problems: list[Problem] = []
+    problems = size_problems(data_dir, specs)
+    if problems:
+        # Every size is checked before any file is read: one oversized table refuses the dataset at once.
+        return raw, problems
     for name, spec in specs.items():
         path = Path(data_dir) / spec.path
         if not path.exists():
             problems.append(Problem(spec.path, None, None, t("validate.missing_file")))
-            continue
-        size = path.stat().st_size
-        if size > MAX_TABLE_BYTES:
-            problems.append(Problem(spec.path, None, None, t(
-                "validate.too_large", size_mb=size / 1024 / 1024, limit_mb=MAX_TABLE_BYTES // 1024 // 1024)))
             continue
         data = path.read_bytes()
         try:

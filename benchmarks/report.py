@@ -207,7 +207,7 @@ def _scale(run: dict) -> list[str]:
         big = run["scales"][lifted[0]]
         largest_file = max(big["csv_mb"], key=big["csv_mb"].get)
         lines.append(f"² The app refuses any table over {big['size_guard_mb'] * 1e6 / 2 ** 20:.0f} MiB "
-                     "(`atlas.load.MAX_TABLE_BYTES`); "
+                     "(setting `max_table_mb` in config.toml / `LUBAN_ATLAS_MAX_TABLE_MB`); "
                      f"at {', '.join(k + '×' for k in lifted)} `{largest_file}.csv` is "
                      f"{big['csv_mb'][largest_file]:.0f} MB, so the benchmark process lifts that guard to measure it. "
                      "As shipped, the app shows its clear data-error page for such a dataset.")

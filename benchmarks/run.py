@@ -95,7 +95,8 @@ def main() -> None:
     logs = RESULTS_DIR / "logs"
     logs.mkdir(exist_ok=True)
     sys.path.insert(0, str(REPO))
-    from atlas.load import MAX_TABLE_BYTES
+    from atlas.load import max_table_mb
+    max_table_bytes = max_table_mb() * 1024 * 1024
 
     run: dict[str, object] = {"date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
                               "machine": {**machine_description(), "loadavg_before": loadavg()}, "git": git_state(),
@@ -112,12 +113,12 @@ def main() -> None:
             else:
                 data_dir, generated_s = synthetic_dataset(source, scale, RESULTS_DIR / "datasets")
             sizes = csv_megabytes(data_dir)
-            lift_guard = max(sizes.values()) * 1e6 > MAX_TABLE_BYTES
+            lift_guard = max(sizes.values()) * 1e6 > max_table_bytes
             print(f"[bench] {scale}x: {sum(sizes.values()):.1f} MB of CSV, {reps} session(s) per page", flush=True)
             result = measure_scale(app_dir, data_dir, scale, reps, load_reps, profile=scale in (1, plan[-1][0]),
                                    lift_guard=lift_guard, temp_dir=temp_dir, logs=logs)
             result.update(scale=scale, csv_mb=sizes, generated_s=generated_s, size_guard_lifted=lift_guard,
-                          size_guard_mb=MAX_TABLE_BYTES / 1e6)
+                          size_guard_mb=max_table_bytes / 1e6)
             run["scales"][str(scale)] = result
             print(f"[bench] {scale}x done in {result['wall_s']:.0f} s", flush=True)
 

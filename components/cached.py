@@ -1,4 +1,4 @@
-"""The one st.cache_data boundary: data/ is read and validated once per process and data directory."""
+"""The one cache boundary: the immutable Atlas, loaded once per process and data folder (st.cache_resource)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from atlas import Atlas, load_atlas
-from atlas.load import DEFAULT_DATA_DIR
+from atlas import Atlas, AtlasDataError, load_atlas
+from atlas.load import DEFAULT_DATA_DIR, dataset_signature
 
 DATA_DIR_ENV = "LUBAN_ATLAS_DATA_DIR"
 
@@ -18,7 +18,21 @@ def data_dir() -> Path:
     return Path(os.environ.get(DATA_DIR_ENV, DEFAULT_DATA_DIR))
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _load(directory: str, signature: tuple) -> Atlas | AtlasDataError:
+    # cache_resource hands every session the same object (no per-call unpickling, unlike cache_data):
+    # pages must treat it as read-only, and tests/app/test_atlas_immutable.py proves none writes to it.
+    # A failure is cached too (keyed by the files' sizes and times), so a broken dataset is not re-read
+    # on every run of every visitor, and a fixed one is picked up as soon as a file changes.
+    try:
+        return load_atlas(Path(directory))
+    except AtlasDataError as error:
+        return error
+
+
 def cached_atlas(directory: str) -> Atlas:
-    # Errors are not cached by Streamlit, so a fixed data directory is picked up on the next run.
-    return load_atlas(Path(directory))
+    """The shared Atlas for a data folder; raises the (cached) AtlasDataError if its files have problems."""
+    loaded = _load(directory, dataset_signature(directory))
+    if isinstance(loaded, AtlasDataError):
+        raise loaded
+    return loaded
