@@ -71,6 +71,14 @@ class Selection:
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
 
+    def on(self, atlas: Atlas) -> "Selection":
+        """The same rows taken from another copy of the atlas (e.g. the published data behind a display copy)."""
+        def same_rows(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+            whole = atlas.table(name)
+            return whole if len(frame) == len(whole) else whole.loc[frame.index]
+        return replace(self, **{name: same_rows(name, getattr(self, name))
+                                for name in ("workshops", "events", "institutions", "claims", "sources")})
+
     @property
     def is_empty(self) -> bool:
         return self.workshops.empty and self.events.empty

@@ -126,9 +126,10 @@ def tn(key: str, count: int, language: str | None = None, **values: object) -> s
     return form.format(count=number(count, language), n=number(count, language), **values)
 
 
-def number(value: float | int, language: str | None = None) -> str:
-    """1,234 / 1 234 / 1,234 — digits grouped the way each language writes them."""
-    return format_decimal(value, locale=_babel_locale(language or _current.get()))
+def number(value: float | int, language: str | None = None, decimals: int | None = None) -> str:
+    """1,234 / 1 234 / 1,234 — digits grouped the way each language writes them (`decimals` fixes the decimals)."""
+    pattern = None if decimals is None else "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=_babel_locale(language or _current.get()))
 
 
 def month_year(value: date, language: str | None = None) -> str:

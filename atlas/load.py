@@ -17,7 +17,7 @@ import pandas as pd
 from atlas import dates, geo
 from atlas.links import Links, build_links
 from atlas.errors import AtlasDataError, Problem
-from atlas.i18n import t
+from atlas.i18n import number, t
 from atlas.schema import TableSpec, read_package, table_specs
 from atlas.validate import FALSE_VALUES, TRUE_VALUES, split_list, validate_tables
 
@@ -28,6 +28,10 @@ DEFAULT_MAX_TABLE_MB = 20
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 OPENING_MILESTONES = ("trial_operation", "partial_opening", "opening")
 TABLE_NAMES = ("countries", "sources", "institutions", "workshops", "events", "claims")
+# Tables a dataset may leave out (fixtures, older copies): an absent one is an empty frame.
+OPTIONAL_TABLES = ("translations",)
+EMPTY_TEXT = pd.Series(dtype=object)
+TRANSLATION_COLUMNS = ("table", "record_id", "field", "language", "text", "origin", "source_ids", "notes")
 
 
 @dataclass(frozen=True)
@@ -44,12 +48,18 @@ class Atlas:
     outlines: dict
     # Built from the frames when not given; filters follow links through it (see atlas/links.py).
     links: Links | None = dataclass_field(default=None, repr=False, compare=False)
+    # Record text in other languages (data/translations.csv): sourced wording or our marked translations.
+    translations: pd.DataFrame | None = dataclass_field(default=None, repr=False, compare=False)
+    # For a display copy in another language (atlas/localise.py): the Atlas as published.
+    source_atlas: "Atlas | None" = dataclass_field(default=None, repr=False, compare=False)
 
     # Asked for on every run of every page: computed once here, inside the one cache boundary.
     specs: dict[str, TableSpec] = dataclass_field(init=False, repr=False, compare=False)
     year_bounds: tuple[int, int] = dataclass_field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if self.translations is None:
+            object.__setattr__(self, "translations", pd.DataFrame({c: pd.Series(dtype=str) for c in TRANSLATION_COLUMNS}))
         if self.links is None:
             object.__setattr__(self, "links", build_links({name: getattr(self, name) for name in TABLE_NAMES}))
         object.__setattr__(self, "specs", table_specs(self.package))
@@ -66,13 +76,18 @@ class Atlas:
     def last_updated(self) -> str:
         return self.package.get("x-last-updated", self.package.get("created", ""))
 
+    @property
+    def original(self) -> "Atlas":
+        """The data as published (downloads, API): itself, unless this is a display copy in another language."""
+        return self.source_atlas if self.source_atlas is not None else self
+
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
 
     def fingerprint(self) -> str:
         """A hash of every value of every table: equal before and after a page run proves nothing mutated it."""
         digest = hashlib.sha256()
-        for name in TABLE_NAMES:
+        for name in TABLE_NAMES + OPTIONAL_TABLES:
             frame = getattr(self, name)
             digest.update(name.encode())
             digest.update(",".join(map(str, frame.columns)).encode())
@@ -113,7 +128,8 @@ def size_problems(data_dir: Path, specs: dict[str, TableSpec]) -> list[Problem]:
         size = path.stat().st_size if path.exists() else 0
         if size > limit * 1024 * 1024:
             problems.append(Problem(spec.path, None, None, t(
-                "validate.too_large", size_mb=size / 1024 / 1024, limit_mb=limit, setting=MAX_TABLE_MB_ENV)))
+                "validate.too_large", size_mb=number(size / 1024 / 1024, decimals=1), limit_mb=number(limit),
+                setting=MAX_TABLE_MB_ENV)))
     return problems
 
 
@@ -135,7 +151,8 @@ def read_raw_tables(data_dir: Path, specs: dict[str, TableSpec]) -> tuple[dict[s
     for name, spec in specs.items():
         path = Path(data_dir) / spec.path
         if not path.exists():
-            problems.append(Problem(spec.path, None, None, t("validate.missing_file")))
+            if name not in OPTIONAL_TABLES:
+                problems.append(Problem(spec.path, None, None, t("validate.missing_file")))
             continue
         data = path.read_bytes()
         try:
@@ -177,16 +194,30 @@ def _names(institutions: pd.DataFrame) -> pd.Series:
     return institutions.set_index("institution_id")["name_en"]
 
 
+def _translated_search_text(translations: pd.DataFrame | None) -> dict[str, pd.Series]:
+    """table -> (record_id -> normalised text of all its translations), for cross-language search."""
+    if translations is None or translations.empty:
+        return {}
+    grouped = translations.assign(text=normalise_text(translations["text"])).groupby(["table", "record_id"])["text"]
+    joined = grouped.agg(" ".join)
+    return {table: joined.xs(table) for table in joined.index.get_level_values(0).unique()}
+
+
 def _derive(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     countries, institutions = tables["countries"], tables["institutions"]
     workshops, events, claims = tables["workshops"], tables["events"], tables["claims"]
     country_name = countries.set_index("iso2")["name_en"]
     name_of = _names(institutions)
+    # Search finds a record by its text in any language: country names in all three, our translations.
+    country_words = normalise_text(countries["name_en"] + " " + countries["name_ru"] + " " + countries["name_zh"])
+    country_search = pd.Series(country_words.to_numpy(), index=countries["iso2"])
+    translated = _translated_search_text(tables.get("translations"))
 
     institution_text = (institutions["name_en"] + " " + institutions["name_ru"] + " " + institutions["name_zh"] + " "
                         + institutions["aliases"].map(" ".join) + " " + institutions["city"])
     institutions["country_name"] = institutions["country"].map(country_name)
-    institutions["search_text"] = normalise_text(institution_text)
+    institutions["search_text"] = normalise_text(institution_text) + " " \
+        + institutions["country"].map(country_search).fillna("")
     search_of = institutions.set_index("institution_id")["search_text"]
 
     def joined(ids: pd.Series, lookup: pd.Series) -> pd.Series:
@@ -197,11 +228,15 @@ def _derive(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     events["date_start"], events["date_end"] = dates.spans(events["date"])
     events["year_start"] = events["date_start"].dt.year.astype("Int64")
     events["year_end"] = events["date_end"].dt.year.astype("Int64")
-    events["country_name"] = events["country"].map(country_name).fillna(t("region.regional"))
+    # The data's own names are English; other languages are display copies (atlas/localise.py).
+    events["country_name"] = events["country"].map(country_name).fillna(t("region.regional", language="en"))
     events["institution_names"] = events["institution_ids"].map(lambda ids: tuple(name_of.get(i, i) for i in ids))
     events["search_text"] = normalise_text(
         events["title"] + " " + events["summary"] + " " + events["place"] + " " + events["other_participants"]) \
-        + " " + joined(events["institution_ids"], search_of)
+        + " " + joined(events["institution_ids"], search_of) \
+        + " " + events["country"].map(country_search).fillna("") \
+        + " " + events["place_country"].map(country_search).fillna("") \
+        + " " + events["event_id"].map(translated.get("events", EMPTY_TEXT)).astype(object).fillna("")
 
     # Workshops: milestone dates come from their events, so a date lives in one place only.
     linked = events[events["workshop_id"] != ""].sort_values("date_start")
@@ -221,7 +256,9 @@ def _derive(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     workshops["search_text"] = normalise_text(
         workshops["name_en"] + " " + workshops["city"] + " " + workshops["majors"].map(" ".join)) \
         + " " + workshops["host_institution_id"].map(search_of).fillna("") \
-        + " " + joined(workshops["partner_institution_ids"], search_of)
+        + " " + joined(workshops["partner_institution_ids"], search_of) \
+        + " " + workshops["country"].map(country_search).fillna("") \
+        + " " + workshops["workshop_id"].map(translated.get("workshops", EMPTY_TEXT)).astype(object).fillna("")
 
     claims["as_of_start"], claims["as_of_end"] = dates.spans(claims["as_of"])
     claims["year"] = claims["as_of_start"].dt.year.astype("Int64")
@@ -248,7 +285,7 @@ def load_atlas(data_dir: Path | str = DEFAULT_DATA_DIR) -> Atlas:
     complete = {name: frame for name, frame in raw.items()
                 if not any(p.file == specs[name].path and p.row == 1 for p in problems)}
     problems += validate_tables(specs, complete, outlines)
-    if problems or set(complete) != set(specs):
+    if problems or not (set(specs) - set(OPTIONAL_TABLES)) <= set(complete):
         raise AtlasDataError(problems)
     tables = _derive({name: _typed(specs[name], frame) for name, frame in complete.items()})
     return Atlas(package=package, outlines=outlines, **tables)

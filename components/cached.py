@@ -9,6 +9,7 @@ import streamlit as st
 
 from atlas import Atlas, AtlasDataError, load_atlas
 from atlas.load import DEFAULT_DATA_DIR, dataset_signature
+from atlas.localise import localise
 
 DATA_DIR_ENV = "LUBAN_ATLAS_DATA_DIR"
 
@@ -36,3 +37,15 @@ def cached_atlas(directory: str) -> Atlas:
     if isinstance(loaded, AtlasDataError):
         raise loaded
     return loaded
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _localised(directory: str, signature: tuple, language: str) -> Atlas:
+    # One display copy per language and dataset, shared like the Atlas itself (three languages, bounded).
+    return localise(cached_atlas(directory), language)
+
+
+def localised_atlas(directory: str, language: str) -> Atlas:
+    """The shared Atlas as shown in `language`; `.original` is the published data."""
+    atlas = cached_atlas(directory)
+    return _localised(directory, dataset_signature(directory), language) if language != "en" else atlas

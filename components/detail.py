@@ -13,7 +13,8 @@ import streamlit as st
 
 from atlas import Atlas
 from atlas.dates import format_with_precision
-from atlas.i18n import t
+from atlas.i18n import number, t
+from atlas.localise import FALLBACK, TRANSLATION
 from components.text import md_escape, md_link
 
 CONFIG_FILE = Path(__file__).resolve().parent.parent / "config.toml"
@@ -52,13 +53,29 @@ def _source_lines(atlas: Atlas, source_ids: tuple[str, ...]) -> list[str]:
     lines = []
     for source in (by_id[source_id] for source_id in source_ids if source_id in by_id):
         label = source["title"] or source["url"]
+        if source.get("title_en"):
+            label = f"{label} [{source['title_en']}]"
         details = [md_escape(source["publisher"]), t(f"side.{source['side']}")]
         if source["published"]:
             details.append(md_escape(format_with_precision(source["published"], source["published_precision"])))
+        elif source.get("accessed"):
+            details.append(md_escape(t("detail.undated_accessed", date=source["accessed"])))
         if source["is_mirror"]:
-            details.append(t("detail.mirror"))
+            original = source.get("canonical_url") or ""
+            details.append(t("detail.mirror") + (f" ({md_link(t('detail.original_at'), original)})" if original else ""))
+        if source.get("retrieval") == "not_found":
+            details.append(t("detail.not_found_page"))
         lines.append(f"- {md_link(label, source['url'])} — {', '.join(details)}")
     return lines
+
+
+def _draw_text_origin(record: pd.Series) -> None:
+    """Say when the text shown is our translation or English standing in for one (never pass either as a source's)."""
+    origins = {record.get(column) for column in ("title_origin", "summary_origin", "name_en_origin")}
+    if FALLBACK in origins:
+        st.caption(t("detail.english_fallback"))
+    elif TRANSLATION in origins:
+        st.caption(t("detail.our_translation"))
 
 
 def _draw_sources_and_conflicts(atlas: Atlas, record: pd.Series) -> None:
@@ -72,6 +89,7 @@ def _draw_sources_and_conflicts(atlas: Atlas, record: pd.Series) -> None:
 
 def _draw_workshop(atlas: Atlas, record: pd.Series) -> None:
     st.subheader(md_escape(record["name_en"]))
+    _draw_text_origin(record)
     facts = [
         (t("detail.status"), t(f"status.{record['status']}") + f" ({t('detail.as_of')} "
          + format_with_precision(record["status_as_of"], None) + ")"),
@@ -81,10 +99,10 @@ def _draw_workshop(atlas: Atlas, record: pd.Series) -> None:
         (t("detail.majors"), "; ".join(record["majors"])),
     ]
     if pd.notna(record["area_m2"]):
-        facts.append((t("detail.area"), f"{record['area_m2']:,.0f} m² ({t('detail.as_of')} {record['area_as_of']})"))
+        facts.append((t("detail.area"), f"{number(round(record['area_m2']))} m² ({t('detail.as_of')} {record['area_as_of']})"))
     if pd.notna(record["students_trained"]):
         qualifier = t(f"detail.qualifier_{record['students_qualifier'] or 'exact'}")
-        facts.append((t("detail.students"), f"{qualifier}{int(record['students_trained']):,} ({t('detail.as_of')} {record['students_as_of']})"))
+        facts.append((t("detail.students"), f"{qualifier}{number(int(record['students_trained']))} ({t('detail.as_of')} {record['students_as_of']})"))
     if record["status_note"]:
         facts.append((t("detail.status_note"), record["status_note"]))
     st.markdown("\n".join(f"- **{label}**: {md_escape(value)}" for label, value in facts))
@@ -102,6 +120,7 @@ def _draw_workshop(atlas: Atlas, record: pd.Series) -> None:
 
 def _draw_event(atlas: Atlas, record: pd.Series) -> None:
     st.subheader(md_escape(record["title"]))
+    _draw_text_origin(record)
     place = record["place"] or t("detail.no_place")
     facts = [
         (t("detail.date"), format_with_precision(record["date"], record["date_precision"])
@@ -121,14 +140,19 @@ def _draw_event(atlas: Atlas, record: pd.Series) -> None:
 
 def _draw_institution(atlas: Atlas, record: pd.Series) -> None:
     st.subheader(md_escape(record["name_en"]))
-    names = " · ".join(n for n in (record["name_ru"], record["name_zh"]) if n)
+    published = find_record(atlas.original, "institution", record["institution_id"])
+    other = dict.fromkeys(n for n in (published["name_en"], record["name_ru"], record["name_zh"]) if n and n != record["name_en"])
+    names = " · ".join(other)
     facts = [
         (t("detail.other_names"), names or "—"),
         (t("detail.aliases"), "; ".join(record["aliases"]) or "—"),
-        (t("detail.kind"), record["kind"].replace("_", " ")),
+        (t("detail.kind"), t(f"institution_kind.{record['kind']}")),
         (t("detail.place"), f"{record['city'] or '—'}, {record['country_name']} ({t('location.' + record['coord_precision'])})"),
     ]
     st.markdown("\n".join(f"- **{label}**: {md_escape(value)}" for label, value in facts))
+    name_sources = tuple(dict.fromkeys(record.get("name_ru_source_ids", ()) + record.get("name_zh_source_ids", ())))
+    if name_sources:
+        st.caption(t("detail.name_sources", sources=", ".join(name_sources)))
     _draw_sources_and_conflicts(atlas, record)
 
 
@@ -141,4 +165,6 @@ def draw_detail(atlas: Atlas, kind: str, record_id: str) -> None:
     {"workshop": _draw_workshop, "event": _draw_event, "institution": _draw_institution}[kind](atlas, record)
     table, _ = RECORD_TABLES[kind]
     columns = atlas.specs[table].field_names
-    st.link_button(t("detail.report_correction"), correction_url(kind, record, columns), icon=":material/edit_note:")
+    # The correction quotes the record as published, not the display copy's translated text.
+    published = find_record(atlas.original, kind, record_id)
+    st.link_button(t("detail.report_correction"), correction_url(kind, published, columns), icon=":material/edit_note:")

@@ -82,6 +82,8 @@ def _view_file(state_key: str, view: tuple, build: Callable[[], bytes]) -> bytes
 
 def draw_downloads(atlas: Atlas, selection: Selection, permalink: str, key: str = "explore") -> None:
     """The format (and for CSV the table) of exactly the filtered rows, and one button that downloads it."""
+    # Files carry the data as published, whatever language the page shows (the README follows the page).
+    atlas, selection = atlas.original, selection.on(atlas.original)
     st.caption(t("explore.downloads.caption", counts=_counts(selection)))
     fmt = st.segmented_control(t("explore.downloads.format"), FORMATS, default="csv", required=True,
                                key=f"{key}_format", format_func=lambda name: t(f"explore.downloads.format_name.{name}"))

@@ -8,7 +8,8 @@ import streamlit as st
 
 from atlas import Atlas, AtlasDataError, Selection, apply_filters
 from atlas.i18n import t
-from components.cached import cached_atlas, data_dir
+from atlas.i18n import current_language
+from components.cached import cached_atlas, data_dir, localised_atlas
 from components.filters import draw_filters, draw_match_line
 from components.language import choose_language, draw_language_switch
 
@@ -35,7 +36,8 @@ def load_or_stop() -> Atlas:
     """The atlas, or a clear error page naming file, row and column, then stop (never a traceback)."""
     directory = data_dir()
     try:
-        return cached_atlas(str(directory))
+        cached_atlas(str(directory))
+        return localised_atlas(str(directory), current_language())
     except AtlasDataError as error:
         st.error(f"**{t('app.data_error_title')}**\n\n"
                  + t("app.data_error_body", data_dir=directory, count=len(error.problems)))

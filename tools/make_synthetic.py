@@ -47,6 +47,8 @@ def make_synthetic(source: Path, target: Path, factor: int) -> dict[str, int]:
     counts = {}
     for resource in package["resources"]:
         name, path = resource["name"], resource["path"]
+        if not (source / path).exists():
+            continue   # an optional table the source leaves out (translations in the fixtures)
         frame = pd.read_csv(source / path, dtype=str, keep_default_na=False)
         if name == "countries":
             copies = [frame]
@@ -54,6 +56,12 @@ def make_synthetic(source: Path, target: Path, factor: int) -> dict[str, int]:
             copies = []
             for j in range(factor):
                 copy = frame.copy()
+                if name == "translations":
+                    # One row per (record, field, language): the record id belongs to the table the row names.
+                    copy["record_id"] = [new_id(table, value, j) for table, value in zip(copy["table"], copy["record_id"])]
+                    copy["source_ids"] = _remap(copy["source_ids"], "sources", j, True)
+                    copies.append(copy)
+                    continue
                 copy[ID_COLUMNS[name]] = _remap(copy[ID_COLUMNS[name]], name, j, False)
                 for column, table, is_list in REFERENCES[name]:
                     copy[column] = _remap(copy[column], table, j, is_list)
