@@ -307,3 +307,35 @@ def bibtex(atlas: Atlas) -> str:
     key = f"luban_atlas_{re.sub(r'[^0-9A-Za-z]+', '_', version).strip('_') or 'dataset'}"
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields.items() if value)
     return f"@misc{{{key},\n{body}\n}}"
+
+
+COVERAGE_REGIONAL_KEY = "regional"  # x-coverage's key for events that concern several countries
+
+
+def coverage(atlas: Atlas) -> pd.DataFrame:
+    """Dated events per Central Asian country (and regional) and year, with how far each country was searched.
+
+    One row per country code ('' = regional) with `period`, `languages`, `searched_through` from the package's
+    `x-coverage`, then one integer column per year from the first event to the last year searched."""
+    meta = atlas.package.get("x-coverage", {})
+    per_country = meta.get("countries", {})
+    codes = atlas.countries.loc[atlas.countries["region"] == "central_asia", "iso2"].tolist() + [REGIONAL]
+    events = atlas.events[atlas.events["year_start"].notna()]
+    through = [str(per_country.get(code or COVERAGE_REGIONAL_KEY, {}).get("searched_through", "")) for code in codes]
+    last_searched = max((int(value[:4]) for value in through + [str(meta.get("searched_through", ""))]
+                         if value[:4].isdigit()), default=atlas.year_bounds[1])
+    years = list(range(atlas.year_bounds[0], max(atlas.year_bounds[1], last_searched) + 1))
+    counts = pd.crosstab(events["country"], events["year_start"].astype(int)).reindex(index=codes, columns=years,
+                                                                                         fill_value=0)
+    table = pd.DataFrame({
+        "country": codes,
+        "period": [str(per_country.get(code or COVERAGE_REGIONAL_KEY, {}).get("period", "")) for code in codes],
+        "languages": [tuple(per_country.get(code or COVERAGE_REGIONAL_KEY, {}).get("languages", ())) for code in codes],
+        "searched_through": through,
+    })
+    return pd.concat([table, counts.fillna(0).astype(int).reset_index(drop=True)], axis=1)
+
+
+def searched_through(atlas: Atlas) -> str:
+    """The newest month ('YYYY-MM') the search for sources reached overall, or '' if the package does not say."""
+    return str(atlas.package.get("x-coverage", {}).get("searched_through", ""))

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 
 from atlas.dates import format_partial
-from atlas.i18n import t
+from atlas.i18n import current_language, t
 from components.text import md_escape
 
 MAX_SOURCE_ROWS = 1000
@@ -67,8 +67,17 @@ def sources_display(sources: pd.DataFrame, limit: int = MAX_SOURCE_ROWS) -> pd.D
     """Sources as shown: readable date and side, the URL in its own column (rendered as a link by the page)."""
     shown = sources.head(limit)
     # Plain lists: iterating Arrow-backed columns element by element costs several times more.
-    published = [format_partial(date, precision) if date else t("precision.unknown")
-                 for date, precision in zip(shown["published"].to_list(), shown["published_precision"].to_list())]
+    accessed = shown["accessed"].to_list() if "accessed" in shown.columns else [""] * len(shown)
+    # A page with no date is cited the way style guides do: "n.d., accessed <date>".
+    published = [format_partial(date, precision) if date
+                 else t("detail.undated_accessed", date=format_partial(seen, "day")) if seen else t("precision.unknown")
+                 for date, precision, seen in zip(shown["published"].to_list(), shown["published_precision"].to_list(),
+                                                  accessed)]
+    originals = [url or None for url in (shown["canonical_url"].to_list() if "canonical_url" in shown.columns
+                                         else [""] * len(shown))]
+    titles = [f"{title} [{english}]" if english else title for title, english in
+              zip(shown["title"].to_list(), shown["title_en"].to_list() if "title_en" in shown.columns
+                  else [""] * len(shown))]
     sides = {side: t(f"side.{side}") for side in set(shown["side"].to_list())}
     # Short columns first so the counts and links are visible without scrolling sideways; the long title last.
     return pd.DataFrame({
@@ -80,7 +89,8 @@ def sources_display(sources: pd.DataFrame, limit: int = MAX_SOURCE_ROWS) -> pd.D
         t("about.col_mirror"): shown["is_mirror"].astype(bool).to_list(),
         t("about.col_records"): shown["records"].astype(int).to_list(),
         t("about.col_link"): shown["url"].to_list(),
-        t("about.col_title"): shown["title"].to_list(),
+        t("about.col_original"): originals,
+        t("about.col_title"): titles,
     })
 
 
@@ -100,3 +110,27 @@ def conflicts_display(conflicts: pd.DataFrame, limit: int = MAX_CONFLICT_ROWS) -
         t("about.col_conflict"): shown["conflict_note"].to_list(),
         t("about.col_sources"): shown["source_ids"].to_list(),
     })
+
+
+def _language_names(codes: tuple[str, ...]) -> str:
+    from babel import Locale
+    shown_in = Locale.parse({"en": "en_GB"}.get(current_language(), current_language()))
+    return ", ".join(Locale.parse(code).get_language_name(shown_in) or code for code in codes)
+
+
+def coverage_display(coverage: pd.DataFrame, country_names: dict[str, str]) -> pd.DataFrame:
+    """Records per country and year beside how far each country was searched; years past the search show '—'."""
+    years = [column for column in coverage.columns if isinstance(column, int)]
+    through = [int(value[:4]) if value[:4].isdigit() else None for value in coverage["searched_through"]]
+    table = {
+        t("about.col_country"): [country_names.get(code, code) if code else t("region.regional")
+                                 for code in coverage["country"]],
+        t("about.coverage.col_period"): [period.replace("/", " – ") or "—" for period in coverage["period"]],
+        t("about.coverage.col_languages"): [_language_names(codes) or "—" for codes in coverage["languages"]],
+        t("about.coverage.col_through"): [format_partial(value, "month") if value else "—"
+                                          for value in coverage["searched_through"]],
+    }
+    for year in years:
+        table[str(year)] = [str(count) if last is None or year <= last else "—"
+                            for count, last in zip(coverage[year].to_list(), through)]
+    return pd.DataFrame(table, dtype=object)

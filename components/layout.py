@@ -8,7 +8,9 @@ import streamlit as st
 
 from atlas import Atlas, AtlasDataError, Selection, apply_filters
 from atlas.i18n import t
+from atlas.dates import format_partial
 from atlas.i18n import current_language
+from atlas.summaries import searched_through
 from components.cached import cached_atlas, data_dir, localised_atlas
 from components.filters import draw_filters, draw_match_line
 from components.language import choose_language, draw_language_switch
@@ -57,4 +59,8 @@ def page_setup(page: str, title_key: str) -> tuple[Atlas, Selection]:
     selection = apply_filters(atlas, filters)
     draw_match_line(atlas, selection)
     st.sidebar.caption(t("app.data_as_of", version=atlas.version, date=atlas.last_updated))
+    through = searched_through(atlas)
+    if through:
+        # Beside "data as of": an empty recent year reads as "not yet documented", not "nothing happened".
+        st.sidebar.caption(t("app.searched_through", month=format_partial(through, "month", long=True)))
     return atlas, selection

@@ -6,9 +6,10 @@ import streamlit as st
 
 from atlas.export import citation_text
 from atlas.i18n import t
-from atlas.summaries import (bibtex, data_dictionary, first_conflicts, most_cited_sources, readme_sections,
+from atlas.summaries import (bibtex, coverage, data_dictionary, first_conflicts, most_cited_sources, readme_sections,
                              source_mix_by_country)
-from components.about import (MAX_CONFLICT_ROWS, MAX_SOURCE_ROWS, anchor, conflicts_display, dictionary_tables,
+from components.about import (MAX_CONFLICT_ROWS, MAX_SOURCE_ROWS, anchor, conflicts_display, coverage_display,
+                              dictionary_tables,
                               is_conflict_section, mix_display, sources_display, split_changelog)
 from components.cached import data_dir
 from components.detail import site_config
@@ -50,7 +51,7 @@ for text in preamble:
 if not readme_path.is_file():
     st.info(t("about.no_readme", path=readme_path.name))
 
-own_sections = [t("about.dictionary_heading"), t("about.sources_heading"), t("about.mix_heading"),
+own_sections = [t("about.coverage_heading"), t("about.dictionary_heading"), t("about.sources_heading"), t("about.mix_heading"),
                 t("about.cite_heading"), t("about.correction_heading")]
 if not any(is_conflict_section(heading) for heading, _ in readme_body):
     own_sections.insert(3, t("about.conflicts_heading"))
@@ -62,6 +63,15 @@ for heading, body in readme_body:
     st.markdown(body)
     if is_conflict_section(heading):
         draw_conflicts()
+
+st.header(t("about.coverage_heading"), anchor=anchor(t("about.coverage_heading")))
+note = package.get("x-coverage", {}).get("note", "")
+st.markdown(t("about.coverage_intro"))
+if note:
+    st.caption(note)
+st.table(coverage_display(coverage(atlas), dict(zip(atlas.countries["iso2"], atlas.countries["name_en"]))),
+         hide_index=True)
+st.caption(t("about.coverage_legend"))
 
 st.header(t("about.dictionary_heading"), anchor=anchor(t("about.dictionary_heading")))
 st.markdown(t("about.dictionary_intro"))
@@ -78,6 +88,8 @@ if len(atlas.sources) > len(sources):
     st.caption(t("about.sources_capped", shown=len(sources), total=len(atlas.sources)))
 st.dataframe(sources_display(sources), hide_index=True, width="stretch",
              column_config={t("about.col_link"): st.column_config.LinkColumn(t("about.col_link"), width="medium"),
+                            t("about.col_original"): st.column_config.LinkColumn(t("about.col_original"), width="medium",
+                                                                                 help=t("about.col_original_help")),
                             t("about.col_records"): st.column_config.NumberColumn(width="small", help=t("about.col_records_help"))})
 
 st.header(t("about.mix_heading"), anchor=anchor(t("about.mix_heading")))
