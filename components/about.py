@@ -73,7 +73,7 @@ def sources_display(sources: pd.DataFrame, limit: int = MAX_SOURCE_ROWS) -> pd.D
                  else t("detail.undated_accessed", date=format_partial(seen, "day")) if seen else t("precision.unknown")
                  for date, precision, seen in zip(shown["published"].to_list(), shown["published_precision"].to_list(),
                                                   accessed)]
-    originals = [url or None for url in (shown["canonical_url"].to_list() if "canonical_url" in shown.columns
+    originals = [url if isinstance(url, str) and url else None for url in (shown["canonical_url"].to_list() if "canonical_url" in shown.columns
                                          else [""] * len(shown))]
     titles = [f"{title} [{english}]" if english else title for title, english in
               zip(shown["title"].to_list(), shown["title_en"].to_list() if "title_en" in shown.columns

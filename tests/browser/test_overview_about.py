@@ -85,11 +85,12 @@ def test_about_renders_dictionary_sources_and_citation(request, new_page, server
     page.goto(f"{running.url}/About")
     wait_for_app(page)
     main = page.locator(MAIN)
-    for heading in ("Data dictionary", "Sources", "Source mix per country", "How to cite", "Report a correction",
+    for heading in ("Coverage: how far the search reaches", "Data dictionary", "Sources", "Source mix per country", "How to cite", "Report a correction",
                     "Changelog"):
         assert main.get_by_role("heading", name=heading, exact=True).count() == 1, heading
-    # One static table per data table plus the conflicts table; grids for the sources and the source mix.
-    assert main.locator('[data-testid="stTable"]').count() == 7
+    # One static table per data table (seven with translations), the coverage and the conflicts tables; grids for
+    # the sources and the source mix.
+    assert main.locator('[data-testid="stTable"]').count() == 9
     page.wait_for_function(f"document.querySelectorAll('{MAIN} [data-testid=\"stDataFrame\"]').length == 2",
                            timeout=PAGE_READY_TIMEOUT_MS)
     assert main.get_by_text("@misc{luban_atlas_").count() == 1
