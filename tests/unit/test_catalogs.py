@@ -148,6 +148,17 @@ def test_russian_plural_rule_is_cldr(count, form):
     assert _catalog("ru")[1](count) == form
 
 
+@pytest.mark.parametrize("count, expected", [
+    (1, "1 мастерская"), (2, "2 мастерские"), (5, "5 мастерских"),
+    # 11-14 take 'many' although they end in 1-4; 21 and 22 take 'one' and 'few' again
+    (11, "11 мастерских"), (12, "12 мастерских"), (21, "21 мастерская"), (22, "22 мастерские"),
+    # the last two digits decide (1 234 takes "few"), and Babel groups the digits with a no-break space
+    (0, "0 мастерских"), (1234, "1\xa0234 мастерские"), (1000, "1\xa0000 мастерских"),
+])
+def test_russian_plural_forms_read_naturally(count, expected):
+    assert tn("explore.count.workshops", count, language="ru") == expected
+
+
 def test_english_plurals():
     assert tn("explore.count.workshops", 1, language="en") == "1 workshop"
     assert tn("explore.count.workshops", 2, language="en") == "2 workshops"
