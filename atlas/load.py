@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
 import tomllib
@@ -16,10 +18,10 @@ import pandas as pd
 
 from atlas import dates, geo
 from atlas.links import Links, build_links
-from atlas.errors import AtlasDataError, Problem
+from atlas.errors import AtlasDataError, Problem, report_order
 from atlas.i18n import number, t
 from atlas.schema import TableSpec, read_package, table_specs
-from atlas.validate import FALSE_VALUES, TRUE_VALUES, split_list, validate_tables
+from atlas.validate import FALSE_VALUES, TRUE_VALUES, check_outlines, split_list, validate_tables
 
 # The largest table file the atlas reads, in MB: a documented setting (config.toml `max_table_mb`, or
 # the environment variable below), named in the refusal so an operator knows what to raise.
@@ -52,6 +54,8 @@ class Atlas:
     translations: pd.DataFrame | None = dataclass_field(default=None, repr=False, compare=False)
     # For a display copy in another language (atlas/localise.py): the Atlas as published.
     source_atlas: "Atlas | None" = dataclass_field(default=None, repr=False, compare=False)
+    # What the validator warns about without refusing the data (records citing only mirrors).
+    warnings: tuple[Problem, ...] = dataclass_field(default=(), repr=False, compare=False)
 
     # Asked for on every run of every page: computed once here, inside the one cache boundary.
     specs: dict[str, TableSpec] = dataclass_field(init=False, repr=False, compare=False)
@@ -142,7 +146,7 @@ def dataset_signature(data_dir: Path | str) -> tuple:
 
 
 def read_raw_tables(data_dir: Path, specs: dict[str, TableSpec]) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
-    """Every table as strings, plus the problems found while reading (missing file, encoding, header)."""
+    """Every table as strings, plus the problems found while reading (missing file, encoding, quoting, header)."""
     raw: dict[str, pd.DataFrame] = {}
     problems = size_problems(data_dir, specs)
     if problems:
@@ -152,27 +156,110 @@ def read_raw_tables(data_dir: Path, specs: dict[str, TableSpec]) -> tuple[dict[s
         path = Path(data_dir) / spec.path
         if not path.exists():
             if name not in OPTIONAL_TABLES:
-                problems.append(Problem(spec.path, None, None, t("validate.missing_file")))
+                problems.append(Problem(spec.path, None, None, t("validate.missing_file"), root_cause=True))
             continue
-        data = path.read_bytes()
         try:
-            data.decode("utf-8")
+            data = path.read_bytes()
+        except OSError as error:
+            # strerror only: str(error) would show the server's absolute path on the error page.
+            problems.append(Problem(spec.path, None, None, t("validate.cannot_open", error=error.strerror),
+                                    root_cause=True))
+            continue
+        try:
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             line = data[: error.start].count(b"\n") + 1
-            problems.append(Problem(spec.path, line, None, t("validate.not_utf8", position=error.start)))
+            problems.append(Problem(spec.path, line, None, t("validate.not_utf8", position=error.start),
+                                    root_cause=True))
             continue
         try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
-            problems.append(Problem(spec.path, None, None, t("validate.unreadable", error=str(error).strip())))
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        except pd.errors.EmptyDataError as error:
+            problems.append(Problem(spec.path, None, None, t("validate.unreadable", error=str(error).strip()),
+                                    root_cause=True))
             continue
+        except (pd.errors.ParserError, ValueError) as error:
+            structure = csv_structure_problems(spec.path, text)
+            problems += structure or [Problem(spec.path, None, None, t("validate.unreadable", error=str(error).strip()),
+                                              root_cause=True)]
+            continue
+        if _rows_may_be_merged_or_short(text, frame):
+            # A quote left open swallows the lines after it into one value: report that, not the values it garbles.
+            structure = csv_structure_problems(spec.path, text)
+            if structure:
+                problems += structure
+                continue
         frame.columns = [str(c).strip() for c in frame.columns]
         missing = [f for f in spec.field_names if f not in frame.columns]
         unexpected = [c for c in frame.columns if c not in spec.field_names]
-        problems += [Problem(spec.path, 1, column, t("validate.missing_column")) for column in missing]
-        problems += [Problem(spec.path, 1, column, t("validate.unexpected_column")) for column in unexpected]
+        problems += [Problem(spec.path, 1, column, t("validate.missing_column"), root_cause=True) for column in missing]
+        problems += [Problem(spec.path, 1, column, t("validate.unexpected_column"), root_cause=True)
+                     for column in unexpected]
         raw[name] = frame.apply(lambda col: col.str.strip())
     return raw, problems
+
+
+def _rows_may_be_merged_or_short(text: str, frame: pd.DataFrame) -> bool:
+    """Cheap signs of a quoting fault, so the full scan runs only on suspect files (it costs a second parse)."""
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    return lines != len(frame) + 1 or bool(frame.isna().to_numpy().any())
+
+
+def _open_quote_field(line: str) -> int | None:
+    """Index of the field whose opening quote is still open at the end of `line` (None when every quote closes)."""
+    field, opened_in = 0, 0
+    in_quotes, at_field_start, just_closed = False, True, False
+    for char in line:
+        if in_quotes:
+            if char == '"':
+                in_quotes, just_closed = False, True
+            continue
+        if char == '"' and (at_field_start or just_closed):
+            # At a field's start a quote opens it; right after a closing quote it is a doubled (escaped) quote.
+            in_quotes = True
+            opened_in = field if at_field_start else opened_in
+        elif char == ",":
+            field += 1
+        at_field_start, just_closed = char == ",", False
+    return opened_in if in_quotes else None
+
+
+def csv_structure_problems(file: str, text: str) -> list[Problem]:
+    """Root causes that pandas hides or reports as their symptoms: an unbalanced quote, rows with the wrong field count."""
+    lines = text.splitlines()
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    problems: list[Problem] = []
+    header: list[str] = []
+    previous_end = 0
+    try:
+        for record in reader:
+            start, end = previous_end + 1, reader.line_num
+            previous_end = end
+            if not header:
+                header = [name.strip() for name in record]
+                continue
+            if not record:
+                continue
+            if len(record) != len(header):
+                if end > start:
+                    # The row runs over several lines and has the wrong shape: a quote opened here closed too late.
+                    problems.append(_unbalanced_quote(file, lines, header, start, end))
+                    break
+                problems.append(Problem(file, start, None, t("validate.wrong_field_count", found=len(record),
+                                                             expected=len(header)), root_cause=True))
+                if len(problems) >= 200:
+                    break
+    except csv.Error:
+        # strict mode stops where the runaway quoted value ends (or at the end of the file).
+        problems.append(_unbalanced_quote(file, lines, header, previous_end + 1, max(reader.line_num, previous_end + 1)))
+    return problems
+
+
+def _unbalanced_quote(file: str, lines: list[str], header: list[str], start: int, end: int) -> Problem:
+    line = lines[start - 1] if start - 1 < len(lines) else ""
+    index = _open_quote_field(line)
+    column = header[index] if index is not None and index < len(header) else None
+    return Problem(file, start, column, t("validate.unbalanced_quote", end=end), root_cause=True)
 
 
 def _typed(spec: TableSpec, frame: pd.DataFrame) -> pd.DataFrame:
@@ -270,22 +357,44 @@ def _derive(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return tables
 
 
+def read_outlines(data_dir: Path) -> tuple[dict | None, list[Problem]]:
+    """The country outlines, or None with the problem that names the file as bad GeoJSON (checks that need it skip)."""
+    path = Path(data_dir) / geo.OUTLINES_FILE
+    if not path.exists():
+        return None, [Problem(geo.OUTLINES_FILE, None, None, t("validate.missing_file"), root_cause=True)]
+    try:
+        text = path.read_bytes().decode("utf-8")
+        outlines = json.loads(text)
+    except OSError as error:
+        return None, [Problem(geo.OUTLINES_FILE, None, None, t("validate.cannot_open", error=error.strerror),
+                              root_cause=True)]
+    except UnicodeDecodeError as error:
+        return None, [Problem(geo.OUTLINES_FILE, None, None, t("validate.not_utf8", position=error.start),
+                              root_cause=True)]
+    except json.JSONDecodeError as error:
+        # Text that stops in the middle of the JSON (a cut-short copy) says so; other faults give the parser's words.
+        key = "validate.geojson_truncated" if error.pos >= len(error.doc.rstrip()) else "validate.bad_geojson"
+        return None, [Problem(geo.OUTLINES_FILE, error.lineno, None, t(key, error=error.msg, position=error.pos),
+                              root_cause=True)]
+    problems = check_outlines(geo.OUTLINES_FILE, outlines)
+    return (None if problems else outlines), problems
+
+
 def load_atlas(data_dir: Path | str = DEFAULT_DATA_DIR) -> Atlas:
-    """Read, validate and type every table; raise AtlasDataError listing every problem found."""
+    """Read, validate and type every table; raise AtlasDataError listing every problem found (warnings never raise)."""
     data_dir = Path(data_dir)
     package = read_package(data_dir)
     specs = table_specs(package)
     raw, problems = read_raw_tables(data_dir, specs)
-    try:
-        outlines = geo.read_outlines(data_dir)
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as error:
-        problems.append(Problem(geo.OUTLINES_FILE, None, None, t("validate.unreadable", error=error)))
-        outlines = {"features": []}
+    outlines, outline_problems = read_outlines(data_dir)
+    problems += outline_problems
     # Field checks only on tables whose header is complete, so one broken file does not bury the rest.
     complete = {name: frame for name, frame in raw.items()
                 if not any(p.file == specs[name].path and p.row == 1 for p in problems)}
-    problems += validate_tables(specs, complete, outlines)
+    found = validate_tables(specs, complete, outlines)
+    problems += [p for p in found if not p.warning]
+    warnings = sorted((p for p in found if p.warning), key=report_order)
     if problems or not (set(specs) - set(OPTIONAL_TABLES)) <= set(complete):
-        raise AtlasDataError(problems)
+        raise AtlasDataError(problems, warnings)
     tables = _derive({name: _typed(specs[name], frame) for name, frame in complete.items()})
-    return Atlas(package=package, outlines=outlines, **tables)
+    return Atlas(package=package, outlines=outlines, warnings=tuple(warnings), **tables)
