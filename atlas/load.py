@@ -183,7 +183,7 @@ def read_raw_tables(data_dir: Path, specs: dict[str, TableSpec]) -> tuple[dict[s
             problems += structure or [Problem(spec.path, None, None, t("validate.unreadable", error=str(error).strip()),
                                               root_cause=True)]
             continue
-        if _rows_may_be_merged_or_short(text, frame):
+        if _rows_may_be_merged(text, frame):
             # A quote left open swallows the lines after it into one value: report that, not the values it garbles.
             structure = csv_structure_problems(spec.path, text)
             if structure:
@@ -199,15 +199,19 @@ def read_raw_tables(data_dir: Path, specs: dict[str, TableSpec]) -> tuple[dict[s
     return raw, problems
 
 
-def _rows_may_be_merged_or_short(text: str, frame: pd.DataFrame) -> bool:
-    """Cheap signs of a quoting fault, so the full scan runs only on suspect files (it costs a second parse)."""
+def _rows_may_be_merged(text: str, frame: pd.DataFrame) -> bool:
+    """Cheap signs of a quoting fault, so the full scan runs only on suspect files (it costs a second parse).
+
+    Fewer rows than lines: a quote left open merged lines. A non-range index: pandas took the extra fields of a
+    first row that is too long as an index instead of complaining.
+    """
     lines = text.count("\n") + (0 if text.endswith("\n") else 1)
-    return lines != len(frame) + 1 or bool(frame.isna().to_numpy().any())
+    return lines != len(frame) + 1 or not isinstance(frame.index, pd.RangeIndex)
 
 
-def _open_quote_field(line: str) -> int | None:
-    """Index of the field whose opening quote is still open at the end of `line` (None when every quote closes)."""
-    field, opened_in = 0, 0
+def _quote_faults(line: str) -> tuple[int | None, int | None]:
+    """(field whose quote is still open at the end of `line`, field where a closing quote is followed by text)."""
+    field, opened_in, misplaced_in = 0, 0, None
     in_quotes, at_field_start, just_closed = False, True, False
     for char in line:
         if in_quotes:
@@ -220,8 +224,10 @@ def _open_quote_field(line: str) -> int | None:
             opened_in = field if at_field_start else opened_in
         elif char == ",":
             field += 1
+        elif just_closed and char not in "\r\n" and misplaced_in is None:
+            misplaced_in = field
         at_field_start, just_closed = char == ",", False
-    return opened_in if in_quotes else None
+    return (opened_in if in_quotes else None), misplaced_in
 
 
 def csv_structure_problems(file: str, text: str) -> list[Problem]:
@@ -238,28 +244,30 @@ def csv_structure_problems(file: str, text: str) -> list[Problem]:
             if not header:
                 header = [name.strip() for name in record]
                 continue
-            if not record:
+            if not record or len(record) == len(header):
                 continue
-            if len(record) != len(header):
-                if end > start:
-                    # The row runs over several lines and has the wrong shape: a quote opened here closed too late.
-                    problems.append(_unbalanced_quote(file, lines, header, start, end))
-                    break
-                problems.append(Problem(file, start, None, t("validate.wrong_field_count", found=len(record),
-                                                             expected=len(header)), root_cause=True))
-                if len(problems) >= 200:
-                    break
+            if end > start:
+                # The row runs over several lines and has the wrong shape: a quote opened here closed too late.
+                problems.append(_quote_problem(file, lines, header, start, end))
+                break
+            problems.append(Problem(file, start, None, t("validate.wrong_field_count", found=len(record),
+                                                         expected=len(header)), root_cause=True))
+            if len(problems) >= 200:
+                break
     except csv.Error:
-        # strict mode stops where the runaway quoted value ends (or at the end of the file).
-        problems.append(_unbalanced_quote(file, lines, header, previous_end + 1, max(reader.line_num, previous_end + 1)))
+        # strict mode stops where the runaway quoted value ends, at the end of the file, or at a misplaced quote.
+        problems.append(_quote_problem(file, lines, header, previous_end + 1, max(reader.line_num, previous_end + 1)))
     return problems
 
 
-def _unbalanced_quote(file: str, lines: list[str], header: list[str], start: int, end: int) -> Problem:
-    line = lines[start - 1] if start - 1 < len(lines) else ""
-    index = _open_quote_field(line)
-    column = header[index] if index is not None and index < len(header) else None
-    return Problem(file, start, column, t("validate.unbalanced_quote", end=end), root_cause=True)
+def _quote_problem(file: str, lines: list[str], header: list[str], start: int, end: int) -> Problem:
+    unclosed, misplaced = _quote_faults(lines[start - 1] if start - 1 < len(lines) else "")
+
+    def column(index: int | None) -> str | None:
+        return header[index] if index is not None and index < len(header) else None
+    if unclosed is None and misplaced is not None:
+        return Problem(file, start, column(misplaced), t("validate.misplaced_quote"), root_cause=True)
+    return Problem(file, start, column(unclosed), t("validate.unbalanced_quote", end=end), root_cause=True)
 
 
 def _typed(spec: TableSpec, frame: pd.DataFrame) -> pd.DataFrame:
