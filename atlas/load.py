@@ -176,7 +176,7 @@ def read_raw_tables(data_dir: Path, specs: dict[str, TableSpec]) -> tuple[dict[s
                                     root_cause=True))
             continue
         try:
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+            frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
         except pd.errors.EmptyDataError as error:
             problems.append(Problem(spec.path, None, None, t("validate.unreadable", error=str(error).strip()),
                                     root_cause=True))
