@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
 import tomllib
@@ -12,14 +14,15 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from atlas import dates, geo
 from atlas.links import Links, build_links
-from atlas.errors import AtlasDataError, Problem
+from atlas.errors import AtlasDataError, Problem, report_order
 from atlas.i18n import number, t
 from atlas.schema import TableSpec, read_package, table_specs
-from atlas.validate import FALSE_VALUES, TRUE_VALUES, split_list, validate_tables
+from atlas.validate import FALSE_VALUES, TRUE_VALUES, check_outlines, split_list, validate_tables
 
 # The largest table file the atlas reads, in MB: a documented setting (config.toml `max_table_mb`, or
 # the environment variable below), named in the refusal so an operator knows what to raise.
@@ -31,6 +34,8 @@ TABLE_NAMES = ("countries", "sources", "institutions", "workshops", "events", "c
 # Tables a dataset may leave out (fixtures, older copies): an absent one is an empty frame.
 OPTIONAL_TABLES = ("translations",)
 EMPTY_TEXT = pd.Series(dtype=object)
+# Bytes that may stand next to a well-placed quote: a delimiter, a line end or the other half of a doubled quote.
+QUOTE_NEIGHBOURS = np.isin(np.arange(256), np.frombuffer(b',"\r\n', dtype=np.uint8))
 TRANSLATION_COLUMNS = ("table", "record_id", "field", "language", "text", "origin", "source_ids", "notes")
 
 
@@ -52,6 +57,8 @@ class Atlas:
     translations: pd.DataFrame | None = dataclass_field(default=None, repr=False, compare=False)
     # For a display copy in another language (atlas/localise.py): the Atlas as published.
     source_atlas: "Atlas | None" = dataclass_field(default=None, repr=False, compare=False)
+    # What the validator warns about without refusing the data (records citing only mirrors).
+    warnings: tuple[Problem, ...] = dataclass_field(default=(), repr=False, compare=False)
 
     # Asked for on every run of every page: computed once here, inside the one cache boundary.
     specs: dict[str, TableSpec] = dataclass_field(init=False, repr=False, compare=False)
@@ -142,7 +149,7 @@ def dataset_signature(data_dir: Path | str) -> tuple:
 
 
 def read_raw_tables(data_dir: Path, specs: dict[str, TableSpec]) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
-    """Every table as strings, plus the problems found while reading (missing file, encoding, header)."""
+    """Every table as strings, plus the problems found while reading (missing file, encoding, quoting, header)."""
     raw: dict[str, pd.DataFrame] = {}
     problems = size_problems(data_dir, specs)
     if problems:
@@ -152,27 +159,126 @@ def read_raw_tables(data_dir: Path, specs: dict[str, TableSpec]) -> tuple[dict[s
         path = Path(data_dir) / spec.path
         if not path.exists():
             if name not in OPTIONAL_TABLES:
-                problems.append(Problem(spec.path, None, None, t("validate.missing_file")))
+                problems.append(Problem(spec.path, None, None, t("validate.missing_file"), root_cause=True))
             continue
-        data = path.read_bytes()
         try:
-            data.decode("utf-8")
+            data = path.read_bytes()
+        except OSError as error:
+            # strerror only: str(error) would show the server's absolute path on the error page.
+            problems.append(Problem(spec.path, None, None, t("validate.cannot_open", error=error.strerror),
+                                    root_cause=True))
+            continue
+        try:
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             line = data[: error.start].count(b"\n") + 1
-            problems.append(Problem(spec.path, line, None, t("validate.not_utf8", position=error.start)))
+            problems.append(Problem(spec.path, line, None, t("validate.not_utf8", position=error.start),
+                                    root_cause=True))
             continue
         try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
-            problems.append(Problem(spec.path, None, None, t("validate.unreadable", error=str(error).strip())))
+            frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except pd.errors.EmptyDataError as error:
+            problems.append(Problem(spec.path, None, None, t("validate.unreadable", error=str(error).strip()),
+                                    root_cause=True))
             continue
+        except (pd.errors.ParserError, ValueError) as error:
+            structure = csv_structure_problems(spec.path, text)
+            problems += structure or [Problem(spec.path, None, None, t("validate.unreadable", error=str(error).strip()),
+                                              root_cause=True)]
+            continue
+        if _rows_may_be_merged(data, frame):
+            # A quote left open swallows the lines after it into one value: report that, not the values it garbles.
+            structure = csv_structure_problems(spec.path, text)
+            if structure:
+                problems += structure
+                continue
         frame.columns = [str(c).strip() for c in frame.columns]
         missing = [f for f in spec.field_names if f not in frame.columns]
         unexpected = [c for c in frame.columns if c not in spec.field_names]
-        problems += [Problem(spec.path, 1, column, t("validate.missing_column")) for column in missing]
-        problems += [Problem(spec.path, 1, column, t("validate.unexpected_column")) for column in unexpected]
+        problems += [Problem(spec.path, 1, column, t("validate.missing_column"), root_cause=True) for column in missing]
+        problems += [Problem(spec.path, 1, column, t("validate.unexpected_column"), root_cause=True)
+                     for column in unexpected]
         raw[name] = frame.apply(lambda col: col.str.strip())
     return raw, problems
+
+
+def _rows_may_be_merged(data: bytes, frame: pd.DataFrame) -> bool:
+    """Cheap signs of a quoting fault, so the full scan runs only on suspect files (it would add ~4 s at 1000x).
+
+    Fewer rows than lines: a quote left open merged lines. A non-range index: pandas took the extra fields of a
+    first row that is too long as an index instead of complaining. A quote with text on both sides: a value closed
+    and then continued (`"a" b`), which pandas silently glues together (or a harmless literal quote; the scan tells).
+    """
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if lines != len(frame) + 1 or not isinstance(frame.index, pd.RangeIndex):
+        return True
+    text = np.frombuffer(data, dtype=np.uint8)
+    quotes = np.flatnonzero(text == ord('"'))
+    # The file's first and last bytes count as line ends (no padded copy: it costs more than the test).
+    fine_before = (quotes == 0) | QUOTE_NEIGHBOURS[text[np.maximum(quotes - 1, 0)]]
+    fine_after = (quotes == len(text) - 1) | QUOTE_NEIGHBOURS[text[np.minimum(quotes + 1, len(text) - 1)]]
+    return bool((~fine_before & ~fine_after).any())
+
+
+def _quote_faults(line: str) -> tuple[int | None, int | None]:
+    """(field whose quote is still open at the end of `line`, field where a closing quote is followed by text)."""
+    field, opened_in, misplaced_in = 0, 0, None
+    in_quotes, at_field_start, just_closed = False, True, False
+    for char in line:
+        if in_quotes:
+            if char == '"':
+                in_quotes, just_closed = False, True
+            continue
+        if char == '"' and (at_field_start or just_closed):
+            # At a field's start a quote opens it; right after a closing quote it is a doubled (escaped) quote.
+            in_quotes = True
+            opened_in = field if at_field_start else opened_in
+        elif char == ",":
+            field += 1
+        elif just_closed and char not in "\r\n" and misplaced_in is None:
+            misplaced_in = field
+        at_field_start, just_closed = char == ",", False
+    return (opened_in if in_quotes else None), misplaced_in
+
+
+def csv_structure_problems(file: str, text: str) -> list[Problem]:
+    """Root causes that pandas hides or reports as their symptoms: an unbalanced quote, rows with the wrong field count."""
+    lines = text.splitlines()
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    problems: list[Problem] = []
+    header: list[str] = []
+    previous_end = 0
+    try:
+        for record in reader:
+            start, end = previous_end + 1, reader.line_num
+            previous_end = end
+            if not header:
+                header = [name.strip() for name in record]
+                continue
+            if not record or len(record) == len(header):
+                continue
+            if end > start:
+                # The row runs over several lines and has the wrong shape: a quote opened here closed too late.
+                problems.append(_quote_problem(file, lines, header, start, end))
+                break
+            problems.append(Problem(file, start, None, t("validate.wrong_field_count", found=len(record),
+                                                         expected=len(header)), root_cause=True))
+            if len(problems) >= 200:
+                break
+    except csv.Error:
+        # strict mode stops where the runaway quoted value ends, at the end of the file, or at a misplaced quote.
+        problems.append(_quote_problem(file, lines, header, previous_end + 1, max(reader.line_num, previous_end + 1)))
+    return problems
+
+
+def _quote_problem(file: str, lines: list[str], header: list[str], start: int, end: int) -> Problem:
+    unclosed, misplaced = _quote_faults(lines[start - 1] if start - 1 < len(lines) else "")
+
+    def column(index: int | None) -> str | None:
+        return header[index] if index is not None and index < len(header) else None
+    if unclosed is None and misplaced is not None:
+        return Problem(file, start, column(misplaced), t("validate.misplaced_quote"), root_cause=True)
+    return Problem(file, start, column(unclosed), t("validate.unbalanced_quote", end=end), root_cause=True)
 
 
 def _typed(spec: TableSpec, frame: pd.DataFrame) -> pd.DataFrame:
@@ -270,22 +376,44 @@ def _derive(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return tables
 
 
+def read_outlines(data_dir: Path) -> tuple[dict | None, list[Problem]]:
+    """The country outlines, or None with the problem that names the file as bad GeoJSON (checks that need it skip)."""
+    path = Path(data_dir) / geo.OUTLINES_FILE
+    if not path.exists():
+        return None, [Problem(geo.OUTLINES_FILE, None, None, t("validate.missing_file"), root_cause=True)]
+    try:
+        text = path.read_bytes().decode("utf-8")
+        outlines = json.loads(text)
+    except OSError as error:
+        return None, [Problem(geo.OUTLINES_FILE, None, None, t("validate.cannot_open", error=error.strerror),
+                              root_cause=True)]
+    except UnicodeDecodeError as error:
+        return None, [Problem(geo.OUTLINES_FILE, None, None, t("validate.not_utf8", position=error.start),
+                              root_cause=True)]
+    except json.JSONDecodeError as error:
+        # Text that stops in the middle of the JSON (a cut-short copy) says so; other faults give the parser's words.
+        key = "validate.geojson_truncated" if error.pos >= len(error.doc.rstrip()) else "validate.bad_geojson"
+        return None, [Problem(geo.OUTLINES_FILE, error.lineno, None, t(key, error=error.msg, position=error.pos),
+                              root_cause=True)]
+    problems = check_outlines(geo.OUTLINES_FILE, outlines)
+    return (None if problems else outlines), problems
+
+
 def load_atlas(data_dir: Path | str = DEFAULT_DATA_DIR) -> Atlas:
-    """Read, validate and type every table; raise AtlasDataError listing every problem found."""
+    """Read, validate and type every table; raise AtlasDataError listing every problem found (warnings never raise)."""
     data_dir = Path(data_dir)
     package = read_package(data_dir)
     specs = table_specs(package)
     raw, problems = read_raw_tables(data_dir, specs)
-    try:
-        outlines = geo.read_outlines(data_dir)
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as error:
-        problems.append(Problem(geo.OUTLINES_FILE, None, None, t("validate.unreadable", error=error)))
-        outlines = {"features": []}
+    outlines, outline_problems = read_outlines(data_dir)
+    problems += outline_problems
     # Field checks only on tables whose header is complete, so one broken file does not bury the rest.
     complete = {name: frame for name, frame in raw.items()
                 if not any(p.file == specs[name].path and p.row == 1 for p in problems)}
-    problems += validate_tables(specs, complete, outlines)
+    found = validate_tables(specs, complete, outlines)
+    problems += [p for p in found if not p.warning]
+    warnings = sorted((p for p in found if p.warning), key=report_order)
     if problems or not (set(specs) - set(OPTIONAL_TABLES)) <= set(complete):
-        raise AtlasDataError(problems)
+        raise AtlasDataError(problems, warnings)
     tables = _derive({name: _typed(specs[name], frame) for name, frame in complete.items()})
-    return Atlas(package=package, outlines=outlines, **tables)
+    return Atlas(package=package, outlines=outlines, warnings=tuple(warnings), **tables)

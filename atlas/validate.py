@@ -27,9 +27,9 @@ def line_numbers(index: pd.Index) -> np.ndarray:
     return np.asarray(index) + 2
 
 
-def _problems(spec: TableSpec, column: str, mask: pd.Series, make_message) -> list[Problem]:
+def _problems(spec: TableSpec, column: str, mask: pd.Series, make_message, root_cause: bool = False) -> list[Problem]:
     rows = mask[mask].index[:MAX_PROBLEMS_PER_CHECK]
-    return [Problem(spec.path, int(i) + 2, column, make_message(i)) for i in rows]
+    return [Problem(spec.path, int(i) + 2, column, make_message(i), root_cause=root_cause) for i in rows]
 
 
 def check_fields(spec: TableSpec, frame: pd.DataFrame) -> list[Problem]:
@@ -75,8 +75,18 @@ def check_fields(spec: TableSpec, frame: pd.DataFrame) -> list[Problem]:
             duplicated = present & column.duplicated(keep="first")
             first_line = column[present].drop_duplicates(keep="first")
             first_row = pd.Series(first_line.index + 2, index=first_line.values)
+            # A repeated id is why references to the row it overwrote go missing: listed first.
             problems += _problems(spec, field.name, duplicated, lambda i: t(
-                "validate.duplicate", value=column[i], other_row=int(first_row[column[i]])))
+                "validate.duplicate", value=column[i], other_row=int(first_row[column[i]])),
+                root_cause=field.name == spec.primary_key)
+        if field.type == "date":
+            # Frictionless 'date': a full calendar day, YYYY-MM-DD.
+            form_ok = column.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
+            problems += _problems(spec, field.name, present & ~form_ok,
+                                  lambda i: t("validate.not_iso_date", value=column[i]))
+            start, _ = dates.spans(column.where(present & form_ok, ""))
+            problems += _problems(spec, field.name, present & form_ok & start.isna(),
+                                  lambda i: t("validate.bad_date", value=column[i]))
     return problems
 
 
@@ -84,6 +94,9 @@ def check_references(specs: dict[str, TableSpec], raw: dict[str, pd.DataFrame]) 
     problems: list[Problem] = []
     keys = {name: set(frame[specs[name].primary_key]) for name, frame in raw.items()
             if specs[name].primary_key in frame.columns}
+    # A table with a repeated id has lost a row's id: references to it are summarised, not listed one by one.
+    repeated = {name: _first_repeated_line(frame[specs[name].primary_key]) for name, frame in raw.items()
+                if specs[name].primary_key in frame.columns}
     for name, frame in raw.items():
         spec = specs[name]
         for field_name, table, ref_field in spec.foreign_keys:
@@ -91,6 +104,10 @@ def check_references(specs: dict[str, TableSpec], raw: dict[str, pd.DataFrame]) 
                 continue
             column = frame[field_name]
             bad = (column != "") & ~member_of(column, keys[table])
+            if repeated.get(table) is not None and bad.any():
+                problems.append(_after_duplicate(spec, field_name, bad[bad].index, column[bad].tolist(), table,
+                                                 specs[table], repeated[table]))
+                continue
             problems += _problems(spec, field_name, bad, lambda i, c=column, tb=table, rf=ref_field: t(
                 "validate.unknown_reference", value=c[i], field=rf, table=tb))
         for field in spec.fields:
@@ -102,10 +119,28 @@ def check_references(specs: dict[str, TableSpec], raw: dict[str, pd.DataFrame]) 
             items = split_list(frame[field.name], field.list_delimiter).explode()
             items = items[items.notna() & (items != "")]
             bad_items = items[~member_of(items, keys[table])]
+            if repeated.get(table) is not None and len(bad_items):
+                problems.append(_after_duplicate(spec, field.name, bad_items.index, bad_items.tolist(), table,
+                                                 specs[table], repeated[table]))
+                continue
             for i, value in list(bad_items.items())[:MAX_PROBLEMS_PER_CHECK]:
                 problems.append(Problem(spec.path, int(i) + 2, field.name, t(
                     "validate.unknown_reference", value=value, field=ref_field, table=table)))
     return problems
+
+
+def _first_repeated_line(keys: pd.Series) -> int | None:
+    """Line of the first row whose id repeats an earlier one, or None."""
+    repeated = (keys != "") & keys.duplicated(keep="first")
+    return int(repeated.idxmax()) + 2 if repeated.any() else None
+
+
+def _after_duplicate(spec: TableSpec, column: str, rows: pd.Index, values: list[str], table: str,
+                     table_spec: TableSpec, repeated_line: int) -> Problem:
+    """One line for every reference a repeated id may explain, at the first row that has one."""
+    return Problem(spec.path, int(rows[0]) + 2, column, t(
+        "validate.references_after_duplicate", count=len(values), first=values[0], table=table_spec.path,
+        field=table_spec.primary_key, line=repeated_line))
 
 
 def member_of(series: pd.Series, values: set[str]) -> pd.Series:
@@ -138,6 +173,37 @@ def check_date_precision(specs: dict[str, TableSpec], raw: dict[str, pd.DataFram
         missing = ~dated & precision.isin(["day", "month", "year"])
         problems += _problems(spec, date_field, missing, lambda i: t("validate.required"))
     return problems
+
+
+def check_outlines(file: str, outlines: object) -> list[Problem]:
+    """The outline file's shape: a FeatureCollection whose features carry an iso2 and a (Multi)Polygon of lon/lat rings."""
+    features = outlines.get("features") if isinstance(outlines, dict) else None
+    if not isinstance(features, list):
+        return [Problem(file, None, None, t("validate.not_feature_collection"), root_cause=True)]
+    problems = []
+    for index, feature in enumerate(features):
+        if not _is_country_outline(feature):
+            problems.append(Problem(file, None, None, t("validate.bad_outline_feature", index=index + 1),
+                                    root_cause=True))
+            if len(problems) >= MAX_PROBLEMS_PER_CHECK:
+                break
+    return problems
+
+
+def _is_country_outline(feature: object) -> bool:
+    try:
+        if not isinstance(feature["properties"]["iso2"], str):
+            return False
+        geometry = feature["geometry"]
+        polygons = {"Polygon": lambda c: [c], "MultiPolygon": lambda c: c}[geometry["type"]](geometry["coordinates"])
+        for polygon in polygons:
+            for ring in polygon:
+                points = np.asarray(ring, dtype=float)
+                if points.ndim != 2 or points.shape[1] < 2 or len(points) < 4:
+                    return False
+        return len(polygons) > 0
+    except (KeyError, TypeError, ValueError, IndexError):
+        return False
 
 
 def check_points(specs: dict[str, TableSpec], raw: dict[str, pd.DataFrame], outlines: dict) -> list[Problem]:
@@ -191,13 +257,101 @@ def check_milestones(specs: dict[str, TableSpec], raw: dict[str, pd.DataFrame]) 
     return problems
 
 
-def validate_tables(specs: dict[str, TableSpec], raw: dict[str, pd.DataFrame], outlines: dict) -> list[Problem]:
-    """Every problem in the already-read tables (header problems are found while reading)."""
+def check_centroids(specs: dict[str, TableSpec], raw: dict[str, pd.DataFrame], outlines: dict) -> list[Problem]:
+    """A country's label point lies inside that country's own outline (0, 0 or swapped lat/lon would not)."""
+    countries = raw.get("countries")
+    if countries is None or not {"iso2", "centroid_lat", "centroid_lon"} <= set(countries.columns):
+        return []
+    spec = specs["countries"]
+    rings = geo.rings_by_country(outlines)
+    lat = pd.to_numeric(countries["centroid_lat"], errors="coerce")
+    lon = pd.to_numeric(countries["centroid_lon"], errors="coerce")
+    # Out-of-range or non-numeric values are already reported by the field checks.
+    located = lat.notna() & lon.notna() & lat.between(-90, 90) & lon.between(-180, 180)
+    problems: list[Problem] = []
+    for country, group in countries[located].groupby("iso2"):
+        if country not in rings:
+            problems += _problems(spec, "centroid_lat", countries.index.to_series().isin(group.index),
+                                  lambda i, c=country: t("validate.unknown_outline", country=c))
+            continue
+        inside = geo.points_inside(lon[group.index].to_numpy(), lat[group.index].to_numpy(), rings[country])
+        outside = pd.Series(~inside, index=group.index).reindex(countries.index, fill_value=False)
+        problems += _problems(spec, "centroid_lat", outside, lambda i, c=country: t(
+            "validate.centroid_outside", lat=lat[i], lon=lon[i], country=c))
+    return problems
+
+
+def _text_column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A column, or empty text when an older dataset does not have it yet."""
+    return frame[name] if name in frame.columns else pd.Series("", index=frame.index, dtype=object)
+
+
+def check_sources(specs: dict[str, TableSpec], raw: dict[str, pd.DataFrame]) -> list[Problem]:
+    """Every source reads as a citation: a title, a date (or n.d. with the day it was read), a copy's original."""
+    sources = raw.get("sources")
+    if sources is None:
+        return []
+    spec = specs["sources"]
+    names = set(spec.field_names)
+    problems: list[Problem] = []
+    if "title" in sources.columns and not ("title" in names and spec.field("title").required):
+        problems += _problems(spec, "title", sources["title"] == "", lambda i: t("validate.source_no_title"))
+    if {"published", "published_precision"} <= set(sources.columns):
+        published, precision = sources["published"], sources["published_precision"]
+        accessed = _text_column(sources, "accessed")
+        # 'undated' is the explicit n.d.: the page carries no date, so the day it was read must be given.
+        no_date = (published == "") & (precision == "unknown")
+        problems += _problems(spec, "published", no_date, lambda i: t("validate.source_no_date"))
+        undated_unread = (published == "") & (precision == "undated") & (accessed == "")
+        problems += _problems(spec, "accessed", undated_unread, lambda i: t("validate.undated_needs_accessed"))
+    if "is_mirror" in sources.columns:
+        mirror = sources["is_mirror"].isin(TRUE_VALUES)
+        orphan = mirror & (_text_column(sources, "canonical_url") == "") & (_text_column(sources, "original_note") == "")
+        problems += _problems(spec, "canonical_url", orphan, lambda i: t("validate.mirror_without_original"))
+    return problems
+
+
+def check_mirror_only_records(specs: dict[str, TableSpec], raw: dict[str, pd.DataFrame]) -> list[Problem]:
+    """Warnings (never errors): records whose every cited source is a mirror copy. Not capped: the CLI counts them."""
+    sources = raw.get("sources")
+    if sources is None or not {"source_id", "is_mirror"} <= set(sources.columns):
+        return []
+    is_mirror = pd.Series(sources["is_mirror"].isin(TRUE_VALUES).to_numpy(), index=sources["source_id"])
+    is_mirror = is_mirror[~is_mirror.index.duplicated(keep="first")]
+    if not is_mirror.any():
+        return []
+    warnings: list[Problem] = []
+    for name, frame in raw.items():
+        spec = specs[name]
+        for field in spec.fields:
+            if field.list_reference != ("sources", "source_id") or field.name not in frame.columns:
+                continue
+            items = split_list(frame[field.name], field.list_delimiter).explode().dropna()
+            items = items[items != ""]
+            # Unknown ids map to NaN and so never count as mirrors (they are reported as errors).
+            mirrored = items.map(is_mirror).eq(True)
+            only_mirrors = mirrored.groupby(level=0).all()
+            cited = items.groupby(level=0).agg(" | ".join)
+            for i in only_mirrors[only_mirrors].index:
+                warnings.append(Problem(spec.path, int(i) + 2, field.name,
+                                        t("validate.only_mirrors", ids=cited[i]), warning=True))
+    return warnings
+
+
+def validate_tables(specs: dict[str, TableSpec], raw: dict[str, pd.DataFrame], outlines: dict | None) -> list[Problem]:
+    """Every problem in the already-read tables (header problems are found while reading); warnings flagged as such.
+
+    `outlines` is None when the outline file itself is broken: that is reported once, not as a doubt about every point.
+    """
     problems: list[Problem] = []
     for name, frame in raw.items():
         problems += check_fields(specs[name], frame)
     problems += check_references(specs, raw)
     problems += check_date_precision(specs, raw)
-    problems += check_points(specs, raw, outlines)
+    if outlines is not None:
+        problems += check_points(specs, raw, outlines)
+        problems += check_centroids(specs, raw, outlines)
     problems += check_milestones(specs, raw)
+    problems += check_sources(specs, raw)
+    problems += check_mirror_only_records(specs, raw)
     return problems

@@ -41,8 +41,9 @@ def load_or_stop() -> Atlas:
         cached_atlas(str(directory))
         return localised_atlas(str(directory), current_language())
     except AtlasDataError as error:
+        # The folder's name only: every line is relative to it, and the server's absolute path is not a visitor's concern.
         st.error(f"**{t('app.data_error_title')}**\n\n"
-                 + t("app.data_error_body", data_dir=directory, count=len(error.problems)))
+                 + t("app.data_error_body", data_dir=directory.name, count=len(error.problems)))
         st.code("\n".join(str(problem) for problem in error.problems), language=None)
         st.stop()
 

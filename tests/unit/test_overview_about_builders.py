@@ -122,9 +122,12 @@ def test_sources_display_columns_dates_and_sides(mini):
     assert table.astype(object).where(table.notna(), None).values.tolist() == [
         ["S-001", "Example News", "Host country", "10 Dec 2023", "en", False, 7, "https://example.org/kz-opening",
          None, "Workshop opens"],
+        # A Chinese title shows its English translation beside it.
         ["S-002", "Example Xinhua", "Chinese", "Oct 2024", "zh", True, 5, "https://example.cn/kg", "https://example.cn/kg-original",
-         "吉尔吉斯斯坦鲁班工坊"],
-        ["S-003", "Third Party Review", "Third party", "date unknown", "en", False, 5, "https://example.net/claims", None, ""],
+         "吉尔吉斯斯坦鲁班工坊 [Kyrgyzstan Luban Workshop]"],
+        # A page with no date reads as a citation: n.d. with the day it was accessed; a descriptive title in brackets.
+        ["S-003", "Third Party Review", "Third party", "n.d., accessed 20 Nov 2026", "en", False, 5,
+         "https://example.net/claims", None, "[Luban Workshop figures]"],
     ]
     assert len(sources_display(most_cited_sources(mini, 10), limit=2)) == 2
 

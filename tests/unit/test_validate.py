@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -46,6 +47,24 @@ CELL_CASES = [
     ("sources", "S-001", "is_mirror", "maybe", "sources.csv:2:is_mirror: 'maybe' is not true or false"),
     # range constraint
     ("countries", "KZ", "centroid_lat", "123", "countries.csv:2:centroid_lat: 123 is above the maximum 90"),
+    # Issue 13. A country's label point must lie in the country itself: a latitude of 0 puts Kyrgyzstan's in the ocean.
+    ("countries", "KG", "centroid_lat", "0", "countries.csv:3:centroid_lat: centroid (0.0, 74.5) lies outside KG's own outline"),
+    # a plausible latitude that puts China's label in Mongolia is as wrong as one in the ocean
+    ("countries", "CN", "centroid_lat", "48.0", "countries.csv:4:centroid_lat: centroid (48.0, 103.0) lies outside CN's own outline"),
+    # a source that no one could cite: no title at all
+    ("sources", "S-001", "title", "", "sources.csv:2:title: a source needs a title: the page's own, or a descriptive one in [square brackets]"),
+    # 'unknown' is no date: either a publication date or an explicit n.d. with the day the page was read
+    ("sources", "S-003", "published_precision", "unknown", "sources.csv:4:published: a source needs a date: published with "
+     "its precision, or published_precision 'undated' with the date the page was accessed"),
+    # n.d. without the day it was read cannot be cited as "n.d., accessed ..."
+    ("sources", "S-003", "accessed", "", "sources.csv:4:accessed: an undated source needs the date the page was accessed (YYYY-MM-DD)"),
+    # the accessed day is a real calendar day
+    ("sources", "S-003", "accessed", "2026-02-30", "sources.csv:4:accessed: '2026-02-30' is not a real calendar date"),
+    # 'undated' contradicts a publication date
+    ("sources", "S-003", "published", "2024", "sources.csv:4:published: precision is 'undated' but a date is given"),
+    # a copy that says neither where its original is nor why that is not known
+    ("sources", "S-002", "canonical_url", "", "sources.csv:3:canonical_url: a mirror needs the original's address "
+     "(canonical_url) or a note saying why there is none (original_note)"),
 ]
 
 
@@ -127,6 +146,8 @@ def test_cli_summarises_valid_data_and_exits_0(mini_dir):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("OK: 6 tables, 23 rows, 3 sources")
+    # Warnings are counted on the same line, never a reason to fail.
+    assert result.stdout.rstrip().endswith("; 5 warnings (records citing only mirrors) — list them with --warnings")
 
 
 def test_validation_never_writes_to_the_data_directory(mini_dir):
@@ -135,3 +156,219 @@ def test_validation_never_writes_to_the_data_directory(mini_dir):
     with pytest.raises(AtlasDataError):
         load_atlas(mini_dir)
     assert {p.name: p.stat().st_mtime_ns for p in mini_dir.iterdir()} == before
+
+
+# ---- Issue 13: sources that read as citations, warnings, root causes first ----
+
+MIRROR_ONLY = "cites only mirror copies (S-002); cite the original where it can be read"
+
+
+@pytest.mark.parametrize("edits", [
+    # a mirror with no known original but a note saying why is acceptable
+    [("sources", "S-002", "canonical_url", ""), ("sources", "S-002", "original_note", "the outlet's site no longer has it")],
+    # a dated source needs no accessed date
+    [("sources", "S-001", "accessed", "")],
+    # an accessed date beside a publication date is allowed (when the page was read)
+    [("sources", "S-001", "accessed", "2026-11-20")],
+    # a descriptive title in brackets counts as a title
+    [("sources", "S-001", "title", "[About page of the workshop]")],
+    # a note alone on a source that is not a mirror changes nothing
+    [("sources", "S-001", "original_note", "not a copy")],
+])
+def test_sources_that_read_as_citations_load(mini_dir, edits):
+    for table, row_id, column, value in edits:
+        edit_cell(mini_dir, table, row_id, column, value)
+    assert len(load_atlas(mini_dir).sources) == 3
+
+
+def _drop_new_source_columns(directory):
+    """The dataset as it was before issue 13: no title_en, accessed or original_note, no 'undated' sources."""
+    package_path = directory / "datapackage.json"
+    package = json.loads(package_path.read_text(encoding="utf-8"))
+    resource = next(r for r in package["resources"] if r["name"] == "sources")
+    resource["schema"]["fields"] = [f for f in resource["schema"]["fields"]
+                                    if f["name"] not in ("title_en", "accessed", "original_note")]
+    package_path.write_text(json.dumps(package), encoding="utf-8")
+    fieldnames, rows = read_rows(directory / "sources.csv")
+    kept = [name for name in fieldnames if name not in ("title_en", "accessed", "original_note")]
+    for row in rows:
+        if row["source_id"] == "S-003":
+            row.update(published="2024", published_precision="year")
+    write_rows(directory / "sources.csv", kept, [{name: row[name] for name in kept} for row in rows])
+
+
+def test_older_data_without_the_new_columns_still_validates(mini_dir):
+    _drop_new_source_columns(mini_dir)
+    assert len(load_atlas(mini_dir).sources) == 3
+
+
+def test_older_data_mirror_without_original_counts_the_absent_note_as_empty(mini_dir):
+    _drop_new_source_columns(mini_dir)
+    edit_cell(mini_dir, "sources", "S-002", "canonical_url", "")
+    with pytest.raises(AtlasDataError) as caught:
+        load_atlas(mini_dir)
+    assert [str(p) for p in caught.value.problems] == [
+        "sources.csv:3:canonical_url: a mirror needs the original's address (canonical_url) or a note saying why there "
+        "is none (original_note)"]
+
+
+@pytest.mark.parametrize(("edits", "expected"), [
+    # the fixture as it is: five records cite only the mirror S-002
+    ([], ["events.csv:4:source_ids: " + MIRROR_ONLY, "events.csv:7:source_ids: " + MIRROR_ONLY,
+          "institutions.csv:4:source_ids: " + MIRROR_ONLY, "institutions.csv:6:source_ids: " + MIRROR_ONLY,
+          "workshops.csv:3:source_ids: " + MIRROR_ONLY]),
+    # one original beside the mirror is enough
+    ([("events", "EV-003", "source_ids", "S-002 | S-001"), ("events", "EV-006", "source_ids", "S-001 | S-002")],
+     ["institutions.csv:4:source_ids: " + MIRROR_ONLY, "institutions.csv:6:source_ids: " + MIRROR_ONLY,
+      "workshops.csv:3:source_ids: " + MIRROR_ONLY]),
+    # every id of a record is named when all are mirrors
+    ([("sources", "S-003", "is_mirror", "true"), ("sources", "S-003", "original_note", "no original online"),
+      ("institutions", "kstu-kg", "source_ids", "S-002 | S-003"), ("events", "EV-003", "source_ids", "S-001"),
+      ("events", "EV-006", "source_ids", "S-001"), ("institutions", "zjweu-cn", "source_ids", "S-001"),
+      ("workshops", "LW-KG-01", "source_ids", "S-001")],
+     ["claims.csv:2:source_ids: cites only mirror copies (S-003); cite the original where it can be read",
+      "events.csv:5:source_ids: cites only mirror copies (S-003); cite the original where it can be read",
+      "events.csv:6:source_ids: cites only mirror copies (S-003); cite the original where it can be read",
+      "institutions.csv:3:source_ids: cites only mirror copies (S-003); cite the original where it can be read",
+      "institutions.csv:4:source_ids: cites only mirror copies (S-002 | S-003); cite the original where it can be read",
+      "institutions.csv:7:source_ids: cites only mirror copies (S-003); cite the original where it can be read"]),
+    # no mirror at all, no warning
+    ([("sources", "S-002", "is_mirror", "false")], []),
+])
+def test_records_citing_only_mirrors_are_warnings_not_errors(mini_dir, edits, expected):
+    for table, row_id, column, value in edits:
+        edit_cell(mini_dir, table, row_id, column, value)
+    atlas = load_atlas(mini_dir)
+    assert [str(w) for w in atlas.warnings] == expected
+    assert all(w.warning for w in atlas.warnings)
+
+
+def test_cli_lists_warnings_on_request(mini_dir):
+    result = subprocess.run([sys.executable, "-m", "atlas", "validate", "--warnings", str(mini_dir)], cwd=REPO,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("; 5 warnings (records citing only mirrors)")
+    assert lines[1:] == ["5 warnings (records citing only mirrors):", "  events.csv:4:source_ids: " + MIRROR_ONLY,
+                         "  events.csv:7:source_ids: " + MIRROR_ONLY, "  institutions.csv:4:source_ids: " + MIRROR_ONLY,
+                         "  institutions.csv:6:source_ids: " + MIRROR_ONLY, "  workshops.csv:3:source_ids: " + MIRROR_ONLY]
+
+
+def test_warnings_are_kept_apart_from_errors(mini_dir):
+    edit_cell(mini_dir, "workshops", "LW-KZ-01", "lat", "north")
+    with pytest.raises(AtlasDataError) as caught:
+        load_atlas(mini_dir)
+    assert [str(p) for p in caught.value.problems] == ["workshops.csv:2:lat: 'north' is not a number"]
+    assert len(caught.value.warnings) == 5
+
+
+def _write(directory, name, text):
+    (directory / name).write_text(text, encoding="utf-8")
+
+
+def _events_text(directory):
+    return (directory / "events.csv").read_text(encoding="utf-8")
+
+
+def _folder_for_a_file(directory):
+    (directory / "claims.csv").unlink()
+    (directory / "claims.csv").mkdir()
+
+
+# (damage, every problem expected, in report order). Each is a file that cannot be read as the table it should be:
+# the root cause alone, never the symptoms a guessing parser would produce.
+ROOT_CAUSE_CASES = [
+    # a quote never closed, nothing quoted after it: the value runs to the end of the file
+    (lambda d: _write(d, "events.csv", _events_text(d).replace("MoU signed,", '"MoU signed,', 1)),
+     ["events.csv:2:title: unbalanced quote: a quoted value starts on this line and is never closed, so the lines "
+      "after it ran into it (up to line 7)"]),
+    # a quoted value closed and then continued: misplaced, not unbalanced
+    (lambda d: _write(d, "events.csv", _events_text(d).replace("MoU signed,", '"MoU" signed,', 1)),
+     ["events.csv:2:title: misplaced quote: a quoted value must start right after a comma and end right before the "
+      "next one (a quote inside a value is written as two quotes)"]),
+    # a comma inside an unquoted value of the first row (pandas used to take the extra fields as an index: TypeError)
+    (lambda d: _write(d, "events.csv", _events_text(d).replace("MoU signed,", "MoU, signed,", 1)),
+     ["events.csv:2:: row has 21 fields, the header has 20 (a value containing a comma must be in double quotes)"]),
+    # the same in a later row (pandas' own message named a line but not the cause)
+    (lambda d: _write(d, "events.csv", _events_text(d).replace("Kyrgyz workshop opens,", "Kyrgyz, workshop opens,", 1)),
+     ["events.csv:4:: row has 21 fields, the header has 20 (a value containing a comma must be in double quotes)"]),
+    # a doubled quote inside a quoted value is correct CSV and no problem at all
+    (lambda d: _write(d, "events.csv", _events_text(d).replace("MoU signed,", '"MoU ""signed"", at last",', 1)), []),
+    # outline file that is JSON but not a FeatureCollection
+    (lambda d: _write(d, "country_outlines.geojson", '{"type": "Feature"}'),
+     ["country_outlines.geojson::: file is not valid GeoJSON: no FeatureCollection with a list of features"]),
+    # a feature without geometry (used to be a KeyError traceback)
+    (lambda d: _write(d, "country_outlines.geojson",
+                      '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"iso2": "KZ"}}]}'),
+     ["country_outlines.geojson::: file is not valid GeoJSON: feature 1 is not a country outline (an iso2 property and "
+      "a Polygon or MultiPolygon of lon/lat rings)"]),
+    # broken JSON in the middle (not at the end): the parser's words and where
+    (lambda d: _write(d, "country_outlines.geojson", '{"type": "FeatureCollection",, "features": []}'),
+     ["country_outlines.geojson:1:: file is not valid GeoJSON (Expecting property name enclosed in double quotes at "
+      "character 29)"]),
+    # a JSON file cut short: named as such, and no point is then doubted for want of an outline
+    (lambda d: _write(d, "country_outlines.geojson", '{"type": "FeatureCollection", "features": [{"type": '),
+     ["country_outlines.geojson:1:: file is not valid GeoJSON: it stops in the middle (Expecting value at character "
+      "52); the file looks cut short"]),
+    # a table that is a folder: the OS reason only, never the server's absolute path
+    (_folder_for_a_file, ["claims.csv::: file cannot be opened (Is a directory)"]),
+]
+
+
+@pytest.mark.parametrize(("damage", "expected"), ROOT_CAUSE_CASES,
+                         ids=["unclosed-quote", "misplaced-quote", "extra-field-first-row", "extra-field-later-row",
+                              "doubled-quote-ok", "not-feature-collection", "feature-without-geometry", "bad-json",
+                              "cut-short-json", "unreadable-file"])
+def test_broken_files_report_the_root_cause_alone(mini_dir, damage, expected):
+    damage(mini_dir)
+    if not expected:
+        assert load_atlas(mini_dir).events.loc[0, "title"] == 'MoU "signed", at last'
+        return
+    with pytest.raises(AtlasDataError) as caught:
+        load_atlas(mini_dir)
+    messages = [str(p) for p in caught.value.problems]
+    assert messages == expected
+    assert not any(str(mini_dir) in message for message in messages)
+
+
+def test_a_repeated_id_comes_first_and_summarises_the_references_it_breaks(mini_dir):
+    # S-003's id overwritten with S-001's: every record citing S-003 now points nowhere.
+    edit_cell(mini_dir, "sources", "S-003", "source_id", "S-001")
+    with pytest.raises(AtlasDataError) as caught:
+        load_atlas(mini_dir)
+    assert [str(p) for p in caught.value.problems] == [
+        "sources.csv:4:source_id: 'S-001' is repeated (also on line 2)",
+        "claims.csv:2:source_ids: 1 reference(s) not found in sources.csv (first: 'S-003'): sources.csv repeats a "
+        "source_id on line 4; fix that first",
+        "events.csv:5:source_ids: 2 reference(s) not found in sources.csv (first: 'S-003'): sources.csv repeats a "
+        "source_id on line 4; fix that first",
+        "institutions.csv:3:source_ids: 2 reference(s) not found in sources.csv (first: 'S-003'): sources.csv repeats a "
+        "source_id on line 4; fix that first",
+    ]
+
+
+def test_without_a_repeated_id_unknown_references_are_listed_one_by_one(mini_dir):
+    edit_cell(mini_dir, "events", "EV-004", "source_ids", "S-998")
+    edit_cell(mini_dir, "events", "EV-005", "source_ids", "S-999")
+    with pytest.raises(AtlasDataError) as caught:
+        load_atlas(mini_dir)
+    assert [str(p) for p in caught.value.problems] == [
+        "events.csv:5:source_ids: 'S-998' is not a known source_id in sources.csv",
+        "events.csv:6:source_ids: 'S-999' is not a known source_id in sources.csv"]
+
+
+def test_a_date_typed_field_must_be_a_real_day(mini_dir):
+    # A schema may declare accessed as Frictionless 'date' rather than a patterned string: both are checked.
+    package_path = mini_dir / "datapackage.json"
+    package = json.loads(package_path.read_text(encoding="utf-8"))
+    sources = next(r for r in package["resources"] if r["name"] == "sources")
+    accessed = next(f for f in sources["schema"]["fields"] if f["name"] == "accessed")
+    accessed.update(type="date", constraints={})
+    package_path.write_text(json.dumps(package), encoding="utf-8")
+    edit_cell(mini_dir, "sources", "S-003", "accessed", "20.11.2026")
+    edit_cell(mini_dir, "sources", "S-001", "accessed", "2026-13-01")
+    with pytest.raises(AtlasDataError) as caught:
+        load_atlas(mini_dir)
+    assert [str(p) for p in caught.value.problems] == [
+        "sources.csv:2:accessed: '2026-13-01' is not a real calendar date",
+        "sources.csv:4:accessed: '20.11.2026' is not a date in the form YYYY-MM-DD"]
