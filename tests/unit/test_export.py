@@ -16,8 +16,12 @@ import pytest
 from atlas import Filters, apply_filters, load_atlas
 from atlas import export
 from atlas.permalink import view_url
+from helpers import REPO
 
 TODAY = date(2026, 11, 22)
+# The mini fixture shares data/datapackage.json, so version and update date come from there.
+_PACKAGE = json.loads((REPO / "data" / "datapackage.json").read_text(encoding="utf-8"))
+VERSION, UPDATED = _PACKAGE["version"], _PACKAGE["x-last-updated"]
 PERMALINK = "http://atlas.example/Explore?country=KZ&years=2023..2025&status=operating"
 ID_COLUMNS = {"workshops": "workshop_id", "events": "event_id", "institutions": "institution_id",
               "claims": "claim_id", "sources": "source_id"}
@@ -184,11 +188,11 @@ def test_xlsx_opens_with_a_readme_sheet_and_one_sheet_per_table(mini):
     workbook = openpyxl.load_workbook(io.BytesIO(export.to_xlsx_bytes(mini, selection, PERMALINK, TODAY)))
     assert workbook.sheetnames == ["README", "workshops", "events", "institutions", "claims", "sources", "countries"]
     readme = {row[0]: row[1] for row in workbook["README"].iter_rows(min_row=2, values_only=True) if row[0]}
-    assert readme["Data version"] == "0.1.0 (last updated 2026-11-22)"
+    assert readme["Data version"] == f"{VERSION} (last updated {UPDATED})"
     assert readme["Extracted"] == "2026-11-22"
     assert readme["Filters applied"] == "Countries: Kazakhstan; Years: 2023–2025; Workshop status: Operating"
     assert readme["Permalink of this view"] == PERMALINK
-    assert "dataset version 0.1.0" in readme["Cite as"]
+    assert f"dataset version {VERSION}" in readme["Cite as"]
     assert readme["Licence"].startswith("Creative Commons Attribution 4.0")
     assert readme["workshops"] == "1 of 3 rows"
     assert readme["S-001"].startswith("Example News, “Workshop opens”, 10 Dec 2023")
@@ -219,7 +223,7 @@ def test_geojson_is_a_valid_collection_of_points_in_lon_lat_order(mini):
     assert institution_ids >= set(located["institutions"]["institution_id"])
     assert set(selection.institutions["institution_id"]) - institution_ids == \
         set(selection.institutions.loc[selection.institutions["lat"].isna(), "institution_id"])
-    assert collection["x-permalink"] == PERMALINK and "0.1.0" in collection["x-citation"]
+    assert collection["x-permalink"] == PERMALINK and f"{VERSION}" in collection["x-citation"]
     assert sorted(s["source_id"] for s in collection["x-sources"]) == ["S-001", "S-002", "S-003"]
 
 
@@ -237,12 +241,12 @@ def test_zip_has_csvs_datapackage_and_a_readme_with_every_field(mini):
 
     readme = archive.read("README.md").decode("utf-8")
     assert readme.startswith("# Luban Atlas: China–Central Asia education cooperation — filtered extract")
-    for expected in ("**Data version**: 0.1.0 (last updated 2026-11-22)",
+    for expected in (f"**Data version**: {VERSION} (last updated {UPDATED})",
                      "**Extracted**: 2026-11-22",
                      "**Filters applied**: Countries: Kazakhstan; Years: 2023–2025; Workshop status: Operating",
                      f"**Permalink of this view**: {PERMALINK}",
                      "**Cite as**: Luban Atlas contributors (2026). Luban Atlas: China–Central Asia education "
-                     "cooperation, dataset version 0.1.0. CC BY 4.0. Accessed 2026-11-22.",
+                     f"cooperation, dataset version {VERSION}. CC BY 4.0. Accessed 2026-11-22.",
                      "**Licence**: Creative Commons Attribution 4.0 (https://creativecommons.org/licenses/by/4.0/)",
                      "- `workshops.csv`: 1 of 3 rows",
                      "## Sources cited by the included rows (2)"):
@@ -279,14 +283,14 @@ def test_zip_extract_is_a_valid_frictionless_data_package(mini, tmp_path):
 # ---------------------------------------------------------------- names and citation
 
 @pytest.mark.parametrize(("filters", "table", "extension", "expected"), [
-    (Filters(), None, "zip", "luban-atlas_0.1.0_all.zip"),
+    (Filters(), None, "zip", f"luban-atlas_{VERSION}_all.zip"),
     (Filters(countries=("KZ",), year_min=2023, year_max=2025, statuses=("operating",)), "workshops", "csv",
-     "luban-atlas_0.1.0_KZ_2023-2025_operating_workshops.csv"),
-    (Filters(countries=("KZ", "KG"), include_regional=False), None, "xlsx", "luban-atlas_0.1.0_KZ-KG_no-regional.xlsx"),
-    (Filters(year_min=2020), None, "json", "luban-atlas_0.1.0_2020.json"),       # open-ended range: no dangling dash
-    (Filters(text="../../etc/passwd"), None, "json", "luban-atlas_0.1.0_q-etc-passwd.json"),  # no path tricks
-    (Filters(text="鲁班 工坊"), None, "csv", "luban-atlas_0.1.0_q.csv"),         # non-Latin search: ASCII-only names
-    (Filters(text="Öskemen"), None, "csv", "luban-atlas_0.1.0_q-Oskemen.csv"),   # accents folded, not dropped
+     f"luban-atlas_{VERSION}_KZ_2023-2025_operating_workshops.csv"),
+    (Filters(countries=("KZ", "KG"), include_regional=False), None, "xlsx", f"luban-atlas_{VERSION}_KZ-KG_no-regional.xlsx"),
+    (Filters(year_min=2020), None, "json", f"luban-atlas_{VERSION}_2020.json"),       # open-ended range: no dangling dash
+    (Filters(text="../../etc/passwd"), None, "json", f"luban-atlas_{VERSION}_q-etc-passwd.json"),  # no path tricks
+    (Filters(text="鲁班 工坊"), None, "csv", f"luban-atlas_{VERSION}_q.csv"),         # non-Latin search: ASCII-only names
+    (Filters(text="Öskemen"), None, "csv", f"luban-atlas_{VERSION}_q-Oskemen.csv"),   # accents folded, not dropped
 ])
 def test_file_names_say_what_is_inside(mini, filters, table, extension, expected):
     assert export.file_name(mini, apply_filters(mini, filters), extension, table) == expected
@@ -312,10 +316,10 @@ def test_describe_filters_in_words(mini, filters, expected):
 
 
 def test_citation_and_bibtex_name_the_version(mini):
-    assert export.citation_text(mini, TODAY).endswith("dataset version 0.1.0. CC BY 4.0. Accessed 2026-11-22.")
+    assert export.citation_text(mini, TODAY).endswith(f"dataset version {VERSION}. CC BY 4.0. Accessed 2026-11-22.")
     entry = export.bibtex(mini, "http://atlas.example/", TODAY)
-    assert entry.startswith("@misc{luban_atlas_0_1_0,\n")
-    assert "  version = {0.1.0}," in entry and "  year = {2026}," in entry and "  urldate = {2026-11-22}" in entry
+    assert entry.startswith("@misc{luban_atlas_" + VERSION.replace(".", "_") + ",\n")
+    assert "  version = {" + VERSION + "}," in entry and "  year = {2026}," in entry and "  urldate = {2026-11-22}" in entry
     assert "  author = {{Luban Atlas contributors}}," in entry
     assert entry.count("{") == entry.count("}")
 
