@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
+from functools import partial
 import re
 import unicodedata
 import zipfile
@@ -356,3 +358,16 @@ def to_zip_bytes(atlas: Atlas, selection: Selection, permalink: str = "", today:
                          json.dumps(package_subset(atlas, selection, permalink), ensure_ascii=False, indent=2))
         archive.writestr("README.md", readme_text(atlas, selection, permalink, today))
     return buffer.getvalue()
+
+
+DOWNLOAD_FORMATS = ("csv", "xlsx", "json", "geojson", "zip")
+
+
+def download_builder(atlas: Atlas, selection: Selection, fmt: str, table: str = EXPORT_TABLES[0],
+                     permalink: str = "") -> Callable[[], bytes]:
+    """The builder of one download (a CSV is one table; the other formats carry every table): the Explore page
+    and the plain-URL downloads (/api/v1/download.<fmt>) call the same one."""
+    if fmt == "csv":
+        return partial(table_csv_bytes, atlas, selection, table)
+    return partial({"xlsx": to_xlsx_bytes, "json": to_json_bytes, "geojson": to_geojson_bytes,
+                    "zip": to_zip_bytes}[fmt], atlas, selection, permalink)

@@ -195,6 +195,19 @@ def _one_value(name: str, given: list[str], notices: list[Notice]) -> str:
     return given[-1] if given else ""
 
 
+def link_choices(atlas) -> dict[str, object]:
+    """The values a link may name, from the data and its schema: parse_params(params, **link_choices(atlas)).
+
+    The sidebar (components/filters.py) and the data API (atlas/api.py) both validate links with it."""
+    specs = atlas.specs
+    return {
+        "countries": set(atlas.countries.loc[atlas.countries["region"] == "central_asia", "iso2"]),
+        "statuses": set(specs["workshops"].field("status").enum),
+        "categories": set(specs["events"].field("category").enum),
+        "year_bounds": atlas.year_bounds,
+    }
+
+
 def parse_params(params: Mapping[str, object], countries: set[str], statuses: set[str], categories: set[str],
                  year_bounds: tuple[int, int]) -> tuple[Filters, list[Notice]]:
     """Filters from a link; every invalid part is ignored and named in a notice, nothing raises."""

@@ -9,7 +9,7 @@ import streamlit as st
 from atlas import Atlas, Filters, Selection
 from atlas.i18n import t
 from atlas.export import describe_filters
-from atlas.permalink import VIEW_PARAMS, parse_params, parse_record, to_params, without_param
+from atlas.permalink import VIEW_PARAMS, link_choices, parse_params, parse_record, to_params, without_param
 from atlas.records import record_kind
 from components.tables import counted, ways_out
 from components.text import md_escape
@@ -29,13 +29,7 @@ def _key(name: str, page: str) -> str:
 
 
 def _valid_values(atlas: Atlas) -> dict[str, object]:
-    specs = atlas.specs
-    return {
-        "countries": set(atlas.countries.loc[atlas.countries["region"] == "central_asia", "iso2"]),
-        "statuses": set(specs["workshops"].field("status").enum),
-        "categories": set(specs["events"].field("category").enum),
-        "year_bounds": atlas.year_bounds,
-    }
+    return link_choices(atlas)
 
 
 def _canonical(atlas: Atlas) -> Filters:
