@@ -59,7 +59,8 @@ def _shown(value: str) -> str:
 def _grouped(items: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
     grouped: dict[str, list[str]] = {}
     for name, value in items:
-        grouped.setdefault(name, []).append(value)
+        if name:   # '?=x' or '?a=1&=&' carries no parameter at all
+            grouped.setdefault(name, []).append(value)
     return grouped
 
 

@@ -165,6 +165,8 @@ def api_not_found(request: Request) -> Response:
 
 ROUTES = [
     Route("/record/{record_id}", record_page, methods=["GET"]),
+    # An id with a slash in it (or a decoded %2F) is no id: the same plain 404 page, not Starlette's text one.
+    Route("/record/{record_id:path}", record_page, methods=["GET"]),
     Route("/dataset", dataset_page, methods=["GET"]),
     Route("/dataset.jsonld", dataset_jsonld_route, methods=["GET"]),
     Route(API_PREFIX, api_index, methods=["GET"]),
