@@ -19,7 +19,7 @@ from openpyxl.styles import Font
 from atlas.dates import format_partial
 from atlas.filters import Filters, Selection
 from atlas.i18n import t
-from atlas.load import Atlas
+from atlas.load import PUBLISHED_TEXT, Atlas
 from atlas.permalink import PARAM_NAMES, to_params
 
 EXPORT_TABLES = ("workshops", "events", "institutions", "claims", "sources")
@@ -27,6 +27,11 @@ EXPORT_TABLES = ("workshops", "events", "institutions", "claims", "sources")
 REFERENCE_TABLES = ("countries",)
 # OWASP's list: a spreadsheet treats a cell starting with these as a formula (tab and CR too, after trimming).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Where a spreadsheet would evaluate: at the start of a cell, or after a ';' (a locale that splits CSV on ';'
+# opens "a;=cmd" as two cells, the second a formula). Nowhere else: "Kazakhstan = 1" is left as written.
+FORMULA_TRIGGER = "[=+\\-@\t\r]"
+RISKY_CELL = re.compile(f"^{FORMULA_TRIGGER}|;{FORMULA_TRIGGER}")
+RISKY_SEGMENT = re.compile(f";(?={FORMULA_TRIGGER})")
 POINT_TABLES = ("workshops", "events", "institutions")
 # Tables every reference from the exported rows can be resolved in: shipped whole, or selected as
 # "everything the selected rows point at" by apply_filters.
@@ -134,10 +139,25 @@ def bibtex(atlas: Atlas, url: str = "", accessed: date | None = None) -> str:
 # ---------------------------------------------------------------- tables as published
 
 def neutralise_formula(value: object) -> object:
-    """Prefix a quote so spreadsheets show '=cmd' as text instead of running it (CSV cells)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    """A quote before each place a spreadsheet would start a formula ('=cmd' -> "'=cmd", 'a;=cmd' -> "a;'=cmd"),
+    so it is shown as text instead of run (CSV cells); other text and every number is left as it is."""
+    if not isinstance(value, str) or not RISKY_CELL.search(value):
+        return value
+    value = RISKY_SEGMENT.sub(";'", value)
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def _as_published(text: pd.Series) -> pd.Series:
+    """A number column from its published text: '20' -> 20, '12.33' -> 12.33, '48.0' -> 48.0, '' -> None."""
+    def parse(value: str) -> object:
+        if not value:
+            return None
+        try:
+            return int(value) if value.lstrip("+-").isdigit() else float(value)
+        except ValueError:
+            return None
+    # Built as an object array: Series.map would infer float64 for mixed results and turn 20 back into 20.0.
+    return pd.Series([parse(value) for value in text.to_numpy()], index=text.index, dtype=object)
 
 
 def export_frame(atlas: Atlas, selection: Selection, name: str) -> pd.DataFrame:
@@ -148,26 +168,45 @@ def export_frame(atlas: Atlas, selection: Selection, name: str) -> pd.DataFrame:
     for field in spec.fields:
         if field.list_delimiter:
             frame[field.name] = frame[field.name].map(LIST_JOINER.join)
+        elif field.type == "number" and PUBLISHED_TEXT.format(field.name) in source.columns:
+            # Numbers as the data writes them: claims.value 20 stays 20 (a float column would write 20.0).
+            frame[field.name] = _as_published(source[PUBLISHED_TEXT.format(field.name)])
     return frame.reset_index(drop=True)
 
 
 def _text_columns(frame: pd.DataFrame) -> list[str]:
-    return [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
+    # Number columns as published are object columns of int/float/None: no text, nothing to neutralise.
+    return [c for c in frame.columns if (frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c]))
+            and pd.api.types.infer_dtype(frame[c], skipna=True) not in NUMERIC_KINDS]
+
+
+NUMERIC_KINDS = ("integer", "floating", "mixed-integer-float", "decimal", "empty", "boolean")
 
 
 def _safe_text(frame: pd.DataFrame) -> pd.DataFrame:
     safe = frame.copy()
     for column in _text_columns(safe):
         # Vectorised test first: almost no cell needs the quote, and a Python call per cell was most of a small CSV.
-        risky = safe[column].str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
+        cells = safe[column]
+        all_text = pd.api.types.infer_dtype(cells, skipna=True) == "string"
+        texts = cells.fillna("") if all_text else cells.map(lambda value: value if isinstance(value, str) else "")
+        risky = texts.str.contains(RISKY_CELL, regex=True).fillna(False).astype(bool)
         if risky.any():
-            safe[column] = safe[column].where(~risky, "'" + safe[column])
+            safe[column] = cells.where(~risky, cells[risky].map(neutralise_formula))
     return safe
+
+
+def _published_booleans(frame: pd.DataFrame) -> pd.DataFrame:
+    # data/*.csv writes true/false (the Frictionless default); pandas would write True/False.
+    flags = [c for c in frame.columns if pd.api.types.is_bool_dtype(frame[c])]
+    if not flags:
+        return frame
+    return frame.assign(**{c: frame[c].map({True: "true", False: "false"}) for c in flags})
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     """UTF-8 with a byte-order mark (so Excel shows Cyrillic and Chinese), CRLF rows as RFC 4180 asks."""
-    return _safe_text(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    return _safe_text(_published_booleans(frame)).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def table_csv_bytes(atlas: Atlas, selection: Selection, name: str) -> bytes:
@@ -361,6 +400,17 @@ def to_zip_bytes(atlas: Atlas, selection: Selection, permalink: str = "", today:
 
 
 DOWNLOAD_FORMATS = ("csv", "xlsx", "json", "geojson", "zip")
+
+
+def file_row_counts(selection: Selection, fmt: str, table: str = EXPORT_TABLES[0]) -> dict[str, int]:
+    """Rows per table in one download: the chosen table for a CSV, the located rows of the point tables for a
+    GeoJSON (a point needs coordinates), every exported table for XLSX, JSON and ZIP."""
+    if fmt == "csv":
+        return {table: len(selection.table(table))}
+    if fmt == "geojson":
+        return {name: int((selection.table(name)["lat"].notna() & selection.table(name)["lon"].notna()).sum())
+                for name in POINT_TABLES}
+    return {name: len(selection.table(name)) for name in EXPORT_TABLES}
 
 
 def download_builder(atlas: Atlas, selection: Selection, fmt: str, table: str = EXPORT_TABLES[0],

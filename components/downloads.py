@@ -8,7 +8,8 @@ from datetime import date
 import streamlit as st
 
 from atlas import Atlas, Selection
-from atlas.export import EXPORT_TABLES, MIME_TYPES, bibtex, citation_text, download_builder, file_name
+from atlas.export import (EXPORT_TABLES, MIME_TYPES, bibtex, citation_text, download_builder, file_name,
+                          file_row_counts)
 from atlas.i18n import t
 from atlas.permalink import to_query_string, view_url
 from components.tables import counted
@@ -103,6 +104,10 @@ def draw_downloads(atlas: Atlas, selection: Selection, permalink: str, key: str 
                        mime=MIME_TYPES[fmt], on_click="ignore", key=f"{key}_download", icon=ICONS[fmt],
                        type="primary")
     st.caption(t(f"explore.downloads.{fmt}_help") + ("" if eager else " " + t("explore.downloads.built_on_click")))
+    # Each format's own rows: a GeoJSON holds only the rows that have coordinates.
+    counts = ", ".join(counted(name, n) for name, n in file_row_counts(selection, fmt, table).items())
+    st.caption(t("explore.downloads.file_counts_geojson" if fmt == "geojson" else "explore.downloads.file_counts",
+                 counts=counts))
 
 
 def draw_citation(atlas: Atlas, url: str = "") -> None:
