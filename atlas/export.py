@@ -11,6 +11,7 @@ import unicodedata
 import zipfile
 from datetime import date, datetime, timezone
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -174,25 +175,29 @@ def export_frame(atlas: Atlas, selection: Selection, name: str) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+NUMERIC_KINDS = ("integer", "floating", "mixed-integer-float", "decimal", "empty", "boolean")
+
+
 def _text_columns(frame: pd.DataFrame) -> list[str]:
     # Number columns as published are object columns of int/float/None: no text, nothing to neutralise.
-    return [c for c in frame.columns if (frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c]))
-            and pd.api.types.infer_dtype(frame[c], skipna=True) not in NUMERIC_KINDS]
-
-
-NUMERIC_KINDS = ("integer", "floating", "mixed-integer-float", "decimal", "empty", "boolean")
+    return [c for c in frame.columns if pd.api.types.is_string_dtype(frame[c]) and (
+        frame[c].dtype != object or pd.api.types.infer_dtype(frame[c], skipna=True) not in NUMERIC_KINDS)]
 
 
 def _safe_text(frame: pd.DataFrame) -> pd.DataFrame:
     safe = frame.copy()
     for column in _text_columns(safe):
-        # Vectorised test first: almost no cell needs the quote, and a Python call per cell was most of a small CSV.
         cells = safe[column]
-        all_text = pd.api.types.infer_dtype(cells, skipna=True) == "string"
-        texts = cells.fillna("") if all_text else cells.map(lambda value: value if isinstance(value, str) else "")
-        risky = texts.str.contains(RISKY_CELL, regex=True).fillna(False).astype(bool)
+        # Literal vectorised tests first, the regex only on cells holding a ';' (a regex over every column was
+        # most of a CSV's time, a Python call per cell more): only the risky cells are rewritten one by one.
+        texts = cells.fillna("").astype(str)
+        risky = np.array(texts.str.startswith(FORMULA_PREFIXES), dtype=bool)   # writable (Arrow gives read-only)
+        semicolon = texts.str.contains(";", regex=False).to_numpy(bool)
+        if semicolon.any():
+            risky[semicolon] |= texts[semicolon].str.contains(RISKY_CELL, regex=True).to_numpy(bool)
         if risky.any():
-            safe[column] = cells.where(~risky, cells[risky].map(neutralise_formula))
+            fixed = cells[risky].map(neutralise_formula)
+            safe[column] = cells.astype(object).where(~risky, fixed)
     return safe
 
 
