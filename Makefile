@@ -15,9 +15,10 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-## run: create the environment if needed and start the app on http://localhost:$(PORT)
+## run: create the environment if needed and start the app, record pages and data API on http://localhost:$(PORT)
+# serve.py wraps app.py in st.App with the plain-HTTP routes: one command, one process, one port.
 run: $(VENV)/.runtime
-	$(PY) -m streamlit run app.py --server.port $(PORT)
+	$(PY) -m streamlit run serve.py --server.port $(PORT)
 
 ## browser-deps: Debian's Chromium (Playwright cannot download browsers here), emoji and CJK fonts for screenshots
 browser-deps:

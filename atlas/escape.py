@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html
+import json
 import re
+from urllib.parse import urlparse
 
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
 # GitHub-flavoured Markdown turns bare "https://…", "www.…" and "a@b.c" into links even when every
@@ -25,3 +27,24 @@ def html_escape(text: object) -> str:
     if text is None or (isinstance(text, float) and text != text):
         return ""
     return html.escape(str(text), quote=True)
+
+
+def is_web_url(url: object) -> bool:
+    """Only http(s) addresses with a host become links; javascript:, data: and the rest stay text."""
+    if not isinstance(url, str):
+        return False
+    parsed = urlparse(url.strip())
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc) and not any(c in url for c in " <>\"'")
+
+
+def html_link(label: object, url: object) -> str:
+    """<a href=…>label</a> for a web address; the label alone (escaped) for anything else."""
+    if not is_web_url(url):
+        return html_escape(label)
+    return f'<a href="{html_escape(str(url).strip())}">{html_escape(label)}</a>'
+
+
+def json_for_script(value: object) -> str:
+    """JSON safe inside <script type="application/ld+json">: no '<', '>' or '&' can end the element early."""
+    text = json.dumps(value, ensure_ascii=False, indent=1)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

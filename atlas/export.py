@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
+from functools import partial
 import re
 import unicodedata
 import zipfile
 from datetime import date, datetime, timezone
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -17,7 +20,7 @@ from openpyxl.styles import Font
 from atlas.dates import format_partial
 from atlas.filters import Filters, Selection
 from atlas.i18n import t
-from atlas.load import Atlas
+from atlas.load import PUBLISHED_TEXT, Atlas
 from atlas.permalink import PARAM_NAMES, to_params
 
 EXPORT_TABLES = ("workshops", "events", "institutions", "claims", "sources")
@@ -25,6 +28,11 @@ EXPORT_TABLES = ("workshops", "events", "institutions", "claims", "sources")
 REFERENCE_TABLES = ("countries",)
 # OWASP's list: a spreadsheet treats a cell starting with these as a formula (tab and CR too, after trimming).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Where a spreadsheet would evaluate: at the start of a cell, or after a ';' (a locale that splits CSV on ';'
+# opens "a;=cmd" as two cells, the second a formula). Nowhere else: "Kazakhstan = 1" is left as written.
+FORMULA_TRIGGER = "[=+\\-@\t\r]"
+RISKY_CELL = re.compile(f"^{FORMULA_TRIGGER}|;{FORMULA_TRIGGER}")
+RISKY_SEGMENT = re.compile(f";(?={FORMULA_TRIGGER})")
 POINT_TABLES = ("workshops", "events", "institutions")
 # Tables every reference from the exported rows can be resolved in: shipped whole, or selected as
 # "everything the selected rows point at" by apply_filters.
@@ -132,10 +140,25 @@ def bibtex(atlas: Atlas, url: str = "", accessed: date | None = None) -> str:
 # ---------------------------------------------------------------- tables as published
 
 def neutralise_formula(value: object) -> object:
-    """Prefix a quote so spreadsheets show '=cmd' as text instead of running it (CSV cells)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    """A quote before each place a spreadsheet would start a formula ('=cmd' -> "'=cmd", 'a;=cmd' -> "a;'=cmd"),
+    so it is shown as text instead of run (CSV cells); other text and every number is left as it is."""
+    if not isinstance(value, str) or not RISKY_CELL.search(value):
+        return value
+    value = RISKY_SEGMENT.sub(";'", value)
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def _as_published(text: pd.Series) -> pd.Series:
+    """A number column from its published text: '20' -> 20, '12.33' -> 12.33, '48.0' -> 48.0, '' -> None."""
+    def parse(value: str) -> object:
+        if not value:
+            return None
+        try:
+            return int(value) if value.lstrip("+-").isdigit() else float(value)
+        except ValueError:
+            return None
+    # Built as an object array: Series.map would infer float64 for mixed results and turn 20 back into 20.0.
+    return pd.Series([parse(value) for value in text.to_numpy()], index=text.index, dtype=object)
 
 
 def export_frame(atlas: Atlas, selection: Selection, name: str) -> pd.DataFrame:
@@ -146,26 +169,49 @@ def export_frame(atlas: Atlas, selection: Selection, name: str) -> pd.DataFrame:
     for field in spec.fields:
         if field.list_delimiter:
             frame[field.name] = frame[field.name].map(LIST_JOINER.join)
+        elif field.type == "number" and PUBLISHED_TEXT.format(field.name) in source.columns:
+            # Numbers as the data writes them: claims.value 20 stays 20 (a float column would write 20.0).
+            frame[field.name] = _as_published(source[PUBLISHED_TEXT.format(field.name)])
     return frame.reset_index(drop=True)
 
 
+NUMERIC_KINDS = ("integer", "floating", "mixed-integer-float", "decimal", "empty", "boolean")
+
+
 def _text_columns(frame: pd.DataFrame) -> list[str]:
-    return [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
+    # Number columns as published are object columns of int/float/None: no text, nothing to neutralise.
+    return [c for c in frame.columns if pd.api.types.is_string_dtype(frame[c]) and (
+        frame[c].dtype != object or pd.api.types.infer_dtype(frame[c], skipna=True) not in NUMERIC_KINDS)]
 
 
 def _safe_text(frame: pd.DataFrame) -> pd.DataFrame:
     safe = frame.copy()
     for column in _text_columns(safe):
-        # Vectorised test first: almost no cell needs the quote, and a Python call per cell was most of a small CSV.
-        risky = safe[column].str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
+        cells = safe[column]
+        # Literal vectorised tests first, the regex only on cells holding a ';' (a regex over every column was
+        # most of a CSV's time, a Python call per cell more): only the risky cells are rewritten one by one.
+        texts = cells.fillna("").astype(str)
+        risky = np.array(texts.str.startswith(FORMULA_PREFIXES), dtype=bool)   # writable (Arrow gives read-only)
+        semicolon = texts.str.contains(";", regex=False).to_numpy(bool)
+        if semicolon.any():
+            risky[semicolon] |= texts[semicolon].str.contains(RISKY_CELL, regex=True).to_numpy(bool)
         if risky.any():
-            safe[column] = safe[column].where(~risky, "'" + safe[column])
+            fixed = cells[risky].map(neutralise_formula)
+            safe[column] = cells.astype(object).where(~risky, fixed)
     return safe
+
+
+def _published_booleans(frame: pd.DataFrame) -> pd.DataFrame:
+    # data/*.csv writes true/false (the Frictionless default); pandas would write True/False.
+    flags = [c for c in frame.columns if pd.api.types.is_bool_dtype(frame[c])]
+    if not flags:
+        return frame
+    return frame.assign(**{c: frame[c].map({True: "true", False: "false"}) for c in flags})
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     """UTF-8 with a byte-order mark (so Excel shows Cyrillic and Chinese), CRLF rows as RFC 4180 asks."""
-    return _safe_text(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    return _safe_text(_published_booleans(frame)).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def table_csv_bytes(atlas: Atlas, selection: Selection, name: str) -> bytes:
@@ -356,3 +402,27 @@ def to_zip_bytes(atlas: Atlas, selection: Selection, permalink: str = "", today:
                          json.dumps(package_subset(atlas, selection, permalink), ensure_ascii=False, indent=2))
         archive.writestr("README.md", readme_text(atlas, selection, permalink, today))
     return buffer.getvalue()
+
+
+DOWNLOAD_FORMATS = ("csv", "xlsx", "json", "geojson", "zip")
+
+
+def file_row_counts(selection: Selection, fmt: str, table: str = EXPORT_TABLES[0]) -> dict[str, int]:
+    """Rows per table in one download: the chosen table for a CSV, the located rows of the point tables for a
+    GeoJSON (a point needs coordinates), every exported table for XLSX, JSON and ZIP."""
+    if fmt == "csv":
+        return {table: len(selection.table(table))}
+    if fmt == "geojson":
+        return {name: int((selection.table(name)["lat"].notna() & selection.table(name)["lon"].notna()).sum())
+                for name in POINT_TABLES}
+    return {name: len(selection.table(name)) for name in EXPORT_TABLES}
+
+
+def download_builder(atlas: Atlas, selection: Selection, fmt: str, table: str = EXPORT_TABLES[0],
+                     permalink: str = "") -> Callable[[], bytes]:
+    """The builder of one download (a CSV is one table; the other formats carry every table): the Explore page
+    and the plain-URL downloads (/api/v1/download.<fmt>) call the same one."""
+    if fmt == "csv":
+        return partial(table_csv_bytes, atlas, selection, table)
+    return partial({"xlsx": to_xlsx_bytes, "json": to_json_bytes, "geojson": to_geojson_bytes,
+                    "zip": to_zip_bytes}[fmt], atlas, selection, permalink)

@@ -171,6 +171,10 @@ def apply_filters(atlas: Atlas, filters: Filters) -> Selection:
         country_ok = (_is_in(institutions["country"], filters.countries) if filters.countries
                       else np.ones(len(institutions), dtype=bool))
         institution_mask |= country_ok & _text_mask(institutions["search_text"], filters.text)
+    if filters.is_default:
+        # No filter is the whole dataset: an institution no record names yet (a seat known, a link still to
+        # research) is still part of the published table, and unfiltered downloads equal data/*.csv.
+        institution_mask[:] = True
 
     claim_mask = _year_mask(claims["year"], claims["year"], filters)
     if filters.countries:

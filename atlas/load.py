@@ -36,6 +36,9 @@ OPTIONAL_TABLES = ("translations",)
 EMPTY_TEXT = pd.Series(dtype=object)
 # Bytes that may stand next to a well-placed quote: a delimiter, a line end or the other half of a doubled quote.
 QUOTE_NEIGHBOURS = np.isin(np.arange(256), np.frombuffer(b',"\r\n', dtype=np.uint8))
+# A number field's text as the CSV wrote it ('20', '48.0'), kept beside the parsed float so that downloads write
+# the value as published: a float cannot tell '20' from '20.0'. Not a published column (export selects by schema).
+PUBLISHED_TEXT = "{}__as_published"
 TRANSLATION_COLUMNS = ("table", "record_id", "field", "language", "text", "origin", "source_ids", "notes")
 
 
@@ -287,6 +290,7 @@ def _typed(spec: TableSpec, frame: pd.DataFrame) -> pd.DataFrame:
         column = frame[field.name]
         if field.type == "number":
             typed[field.name] = pd.to_numeric(column.replace("", None), errors="coerce").astype("float64")
+            typed[PUBLISHED_TEXT.format(field.name)] = column
         elif field.type == "integer":
             typed[field.name] = pd.to_numeric(column.replace("", None), errors="coerce").astype("Int64")
         elif field.type == "boolean":

@@ -58,6 +58,16 @@ class Notice:
     def __str__(self) -> str:
         return self.render()
 
+    @property
+    def param(self) -> str:
+        """The URL parameter this notice is about (the API names it in its 400 answers)."""
+        values = dict(self.values)
+        if "param" in values:
+            return str(values["param"])
+        if "params" in values:
+            return str(values["params"][0])
+        return "years" if "years" in self.key else ""
+
     def __contains__(self, fragment: str) -> bool:
         return fragment in str(self)
 
@@ -185,6 +195,19 @@ def _one_value(name: str, given: list[str], notices: list[Notice]) -> str:
     return given[-1] if given else ""
 
 
+def link_choices(atlas) -> dict[str, object]:
+    """The values a link may name, from the data and its schema: parse_params(params, **link_choices(atlas)).
+
+    The sidebar (components/filters.py) and the data API (atlas/api.py) both validate links with it."""
+    specs = atlas.specs
+    return {
+        "countries": set(atlas.countries.loc[atlas.countries["region"] == "central_asia", "iso2"]),
+        "statuses": set(specs["workshops"].field("status").enum),
+        "categories": set(specs["events"].field("category").enum),
+        "year_bounds": atlas.year_bounds,
+    }
+
+
 def parse_params(params: Mapping[str, object], countries: set[str], statuses: set[str], categories: set[str],
                  year_bounds: tuple[int, int]) -> tuple[Filters, list[Notice]]:
     """Filters from a link; every invalid part is ignored and named in a notice, nothing raises."""
@@ -265,3 +288,22 @@ def view_url(base_url: str | None, filters: Filters) -> str:
     base = (base_url or "").split("#", 1)[0].split("?", 1)[0]
     query = to_query_string(filters)
     return f"{base}?{query}" if query else base
+
+
+def parse_record(given: object, is_known: Callable[[str], bool]) -> tuple[str | None, list[Notice]]:
+    """The record a link opens (`record=EV-012`): the last value if it names a known record, else a notice."""
+    notices: list[Notice] = []
+    values = [value for value in _all_values(given) if value.strip()] if given not in (None, "", []) else []
+    value = _one_value("record", values, notices).strip()
+    if not value:
+        return None, notices
+    if is_known(value):
+        return value, notices
+    notices.append(_notice("permalink.unknown_value", param="record", value=_shown(value)))
+    return None, notices
+
+
+def record_url(base_url: str | None, filters: Filters, record_id: str) -> str:
+    """The address of this view opened on one record: the view's link plus `record=<id>`."""
+    link = view_url(base_url, filters)
+    return f"{link}{'&' if '?' in link else '?'}record={quote(record_id, safe='')}"

@@ -20,7 +20,7 @@ from browser_support import Server, launch_server, stop_server  # noqa: E402,F40
 RESULTS_DIR = REPO / "benchmarks" / "results"
 DATA_DIR = REPO / "data"
 # Everything the app needs at run time; tests/, tools/ and data/ stay behind.
-APP_PARTS = ("app.py", "pages", "components", "atlas", "locales", "static", ".streamlit", "config.toml")
+APP_PARTS = ("serve.py", "http_routes", "app.py", "pages", "components", "atlas", "locales", "static", ".streamlit", "config.toml")
 FLOOR_PAGE = "pages/99_Floor.py"
 # The floor draws exactly what every page draws before its own content, and nothing else.
 FLOOR_SOURCE = '''"""Benchmark floor (throwaway copy only): the shared page scaffolding and nothing else."""

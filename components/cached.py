@@ -1,22 +1,16 @@
-"""The one cache boundary: the immutable Atlas, loaded once per process and data folder (st.cache_resource)."""
+"""The one cache boundary of the pages: the immutable Atlas, loaded once per process and data folder.
+
+The loading itself is atlas.shared (an lru_cache shared with the plain-HTTP routes), so pages and routes hold
+one copy; st.cache_resource here only gives Streamlit's cache controls the same object.
+"""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import streamlit as st
 
-from atlas import Atlas, AtlasDataError, load_atlas
-from atlas.load import DEFAULT_DATA_DIR, dataset_signature
-from atlas.localise import localise
-
-DATA_DIR_ENV = "LUBAN_ATLAS_DATA_DIR"
-
-
-def data_dir() -> Path:
-    """Where the app reads from; tests point LUBAN_ATLAS_DATA_DIR at fixture datasets."""
-    return Path(os.environ.get(DATA_DIR_ENV, DEFAULT_DATA_DIR))
+from atlas import Atlas, AtlasDataError
+from atlas.load import dataset_signature
+from atlas.shared import DATA_DIR_ENV, data_dir, shared_atlas, shared_localised  # noqa: F401  (data_dir re-exported)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -26,7 +20,7 @@ def _load(directory: str, signature: tuple) -> Atlas | AtlasDataError:
     # A failure is cached too (keyed by the files' sizes and times), so a broken dataset is not re-read
     # on every run of every visitor, and a fixed one is picked up as soon as a file changes.
     try:
-        return load_atlas(Path(directory))
+        return shared_atlas(directory)
     except AtlasDataError as error:
         return error
 
@@ -42,7 +36,7 @@ def cached_atlas(directory: str) -> Atlas:
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _localised(directory: str, signature: tuple, language: str) -> Atlas:
     # One display copy per language and dataset, shared like the Atlas itself (three languages, bounded).
-    return localise(cached_atlas(directory), language)
+    return shared_localised(directory, language)
 
 
 def localised_atlas(directory: str, language: str) -> Atlas:

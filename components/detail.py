@@ -1,25 +1,25 @@
-"""The record detail panel (workshop, event or institution) shared by the map, timeline and explore pages."""
+"""The record detail panel (workshop, event, institution, claim or source) shared by every page, with its permalink."""
 
 from __future__ import annotations
 
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
-from atlas import Atlas
+from atlas import Atlas, Filters
 from atlas.dates import format_with_precision
 from atlas.i18n import number, t
 from atlas.localise import FALLBACK, TRANSLATION
+from atlas.permalink import record_url
+from atlas.records import RECORD_TABLES, find_in, record_kind
+from components.filters import CANONICAL_KEY, close_record, linked_record
 from components.text import md_escape, md_link
 
 CONFIG_FILE = Path(__file__).resolve().parent.parent / "config.toml"
-RECORD_TABLES = {"workshop": ("workshops", "workshop_id"), "event": ("events", "event_id"),
-                 "institution": ("institutions", "institution_id")}
 
 
 @lru_cache(maxsize=1)
@@ -39,11 +39,7 @@ def correction_url(kind: str, record: pd.Series, columns: list[str]) -> str:
 
 
 def find_record(atlas: Atlas, kind: str, record_id: str) -> pd.Series | None:
-    table, key = RECORD_TABLES[kind]
-    frame = atlas.table(table)
-    # Positions first, then one row: a boolean mask over the frame would copy every column of the match.
-    positions = np.flatnonzero(frame[key] == record_id)
-    return frame.iloc[positions[0]] if len(positions) else None
+    return find_in(atlas, kind, record_id)
 
 
 def _source_lines(atlas: Atlas, source_ids: tuple[str, ...]) -> list[str]:
@@ -156,15 +152,73 @@ def _draw_institution(atlas: Atlas, record: pd.Series) -> None:
     _draw_sources_and_conflicts(atlas, record)
 
 
+def _draw_claim(atlas: Atlas, record: pd.Series) -> None:
+    st.subheader(md_escape(record["subject"]))
+    facts = [
+        (t("explore.col.value_as_stated"), " ".join(v for v in (record["value_as_stated"], record["unit"]) if v)),
+        (t("explore.col.scope"), record["scope"] + (f" · {record['country_name']}" if record["country_name"] else "")),
+        (t("explore.col.as_of"), format_with_precision(record["as_of"], record["as_of_precision"])),
+        (t("explore.col.claimed_by"), record["claimed_by"]),
+    ]
+    if record["workshop_id"]:
+        facts.append((t("explore.col.workshop_id"), record["workshop_id"]))
+    st.markdown("\n".join(f"- **{label}**: {md_escape(value)}" for label, value in facts))
+    _draw_sources_and_conflicts(atlas, record)
+
+
+def _draw_source(atlas: Atlas, record: pd.Series) -> None:
+    st.subheader(md_escape(record["title"] or record["publisher"] or record["source_id"]))
+    st.markdown("\n".join(_source_lines(atlas, (record["source_id"],))))
+    if record.get("notes"):
+        st.caption(md_escape(record["notes"]))
+
+
+def record_link(record_id: str) -> str:
+    """This page's address with the current filters, opened on the record (relative when the URL is unknown)."""
+    return record_url(st.context.url, st.session_state.get(CANONICAL_KEY) or Filters(), record_id)
+
+
+def record_page_url(record_id: str) -> str:
+    """The record's citable plain-HTTP page on this server (/record/<id>, readable without JavaScript)."""
+    parts = urlsplit(st.context.url or "")
+    origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    return f"{origin}/record/{quote(record_id, safe='')}"
+
+
+def _draw_record_links(record_id: str) -> None:
+    # st.code gives a copy button and shows the address literally (the same box as Explore's view link).
+    st.caption(t("record.copy_link"))
+    st.code(record_link(record_id), language=None, wrap_lines=True)
+    st.markdown(md_link(t("record.citable_page"), record_page_url(record_id))
+                if record_page_url(record_id).startswith("http") else md_escape(record_page_url(record_id)))
+
+
 def draw_detail(atlas: Atlas, kind: str, record_id: str) -> None:
-    """Everything we know about one record, with its sources, conflicts and a correction link."""
+    """Everything we know about one record, with its sources, conflicts, its permalink and a correction link."""
     record = find_record(atlas, kind, record_id) if kind in RECORD_TABLES else None
     if record is None:
         st.info(t("detail.not_found", record_id=record_id))
         return
-    {"workshop": _draw_workshop, "event": _draw_event, "institution": _draw_institution}[kind](atlas, record)
+    {"workshop": _draw_workshop, "event": _draw_event, "institution": _draw_institution, "claim": _draw_claim,
+     "source": _draw_source}[kind](atlas, record)
+    _draw_record_links(record_id)
     table, _ = RECORD_TABLES[kind]
     columns = atlas.specs[table].field_names
     # The correction quotes the record as published, not the display copy's translated text.
     published = find_record(atlas.original, kind, record_id)
     st.link_button(t("detail.report_correction"), correction_url(kind, published, columns), icon=":material/edit_note:")
+
+
+def draw_linked_record(atlas: Atlas) -> None:
+    """The record a shared link opened (`?record=<id>`), above the page, until the visitor closes it."""
+    record_id = linked_record()
+    if not record_id:
+        return
+    kind = record_kind(atlas, record_id)
+    with st.container(border=True, key="linked_record"):
+        st.caption(t("record.opened_from_link", record_id=md_escape(record_id)))
+        if kind is None:
+            st.info(t("detail.not_found", record_id=record_id))
+        else:
+            draw_detail(atlas, kind, record_id)
+        st.button(t("record.close"), on_click=close_record, icon=":material/close:", key="linked_record_close")

@@ -9,8 +9,8 @@ from functools import partial
 import streamlit as st
 
 from atlas import Atlas, Selection
-from atlas.export import (EXPORT_TABLES, MIME_TYPES, bibtex, citation_text, file_name, table_csv_bytes,
-                          to_geojson_bytes, to_json_bytes, to_xlsx_bytes, to_zip_bytes)
+from atlas.export import (EXPORT_TABLES, MIME_TYPES, bibtex, citation_text, file_name, file_row_counts,
+                          table_csv_bytes, to_geojson_bytes, to_json_bytes, to_xlsx_bytes, to_zip_bytes)
 from atlas.i18n import t
 from atlas.permalink import to_query_string, view_url
 from components.tables import counted
@@ -63,6 +63,8 @@ def is_eager(selection: Selection, fmt: str, table: str) -> bool:
 
 
 def _builder(atlas: Atlas, selection: Selection, fmt: str, table: str, permalink: str) -> Callable[[], bytes]:
+    # The same dispatch as atlas.export.download_builder (the API's); kept here so that tests can count builds
+    # through this module's names (tests/unit/test_http_routes.py proves both give the same files).
     if fmt == "csv":
         return partial(table_csv_bytes, atlas, selection, table)
     return partial({"xlsx": to_xlsx_bytes, "json": to_json_bytes, "geojson": to_geojson_bytes,
@@ -108,6 +110,10 @@ def draw_downloads(atlas: Atlas, selection: Selection, permalink: str, key: str 
                        mime=MIME_TYPES[fmt], on_click="ignore", key=f"{key}_download", icon=ICONS[fmt],
                        type="primary")
     st.caption(t(f"explore.downloads.{fmt}_help") + ("" if eager else " " + t("explore.downloads.built_on_click")))
+    # Each format's own rows: a GeoJSON holds only the rows that have coordinates.
+    counts = ", ".join(counted(name, n) for name, n in file_row_counts(selection, fmt, table).items())
+    st.caption(t("explore.downloads.file_counts_geojson" if fmt == "geojson" else "explore.downloads.file_counts",
+                 counts=counts))
 
 
 def draw_citation(atlas: Atlas, url: str = "") -> None:

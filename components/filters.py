@@ -9,7 +9,8 @@ import streamlit as st
 from atlas import Atlas, Filters, Selection
 from atlas.i18n import t
 from atlas.export import describe_filters
-from atlas.permalink import VIEW_PARAMS, parse_params, to_params, without_param
+from atlas.permalink import VIEW_PARAMS, link_choices, parse_params, parse_record, to_params, without_param
+from atlas.records import record_kind
 from components.tables import counted, ways_out
 from components.text import md_escape
 from components.palette import STATUS_ORDER
@@ -28,19 +29,17 @@ def _key(name: str, page: str) -> str:
 
 
 def _valid_values(atlas: Atlas) -> dict[str, object]:
-    specs = atlas.specs
-    return {
-        "countries": set(atlas.countries.loc[atlas.countries["region"] == "central_asia", "iso2"]),
-        "statuses": set(specs["workshops"].field("status").enum),
-        "categories": set(specs["events"].field("category").enum),
-        "year_bounds": atlas.year_bounds,
-    }
+    return link_choices(atlas)
 
 
 def _canonical(atlas: Atlas) -> Filters:
     if CANONICAL_KEY not in st.session_state:
         params = {name: st.query_params.get_all(name) for name in st.query_params}
         filters, notices = parse_params(params, **_valid_values(atlas))
+        # The record a link opens travels beside the filters; an unknown id gets the same notice as a bad filter.
+        record, record_notices = parse_record(params.get("record"), lambda value: record_kind(atlas, value) is not None)
+        st.session_state[RECORD_KEY] = record
+        notices = notices + record_notices
         st.session_state[CANONICAL_KEY] = filters
         st.session_state[NOTICES_KEY] = notices
     return st.session_state[CANONICAL_KEY]
@@ -54,6 +53,16 @@ def _set(**changes: object) -> None:
 def reset_filters() -> None:
     st.session_state[CANONICAL_KEY] = Filters()
     st.session_state[NOTICES_KEY] = []
+
+
+def close_record() -> None:
+    """Drop the record the link opened (a button callback): the page and the address bar lose `record=`."""
+    st.session_state[RECORD_KEY] = None
+
+
+def linked_record() -> str | None:
+    """The id of the record this session's link opened (validated on arrival), or None."""
+    return st.session_state.get(RECORD_KEY)
 
 
 def _seed(key: str, value: object) -> None:

@@ -12,6 +12,7 @@ from atlas.dates import format_partial
 from atlas.i18n import current_language
 from atlas.summaries import searched_through
 from components.cached import cached_atlas, data_dir, localised_atlas
+from components.detail import draw_linked_record
 from components.filters import draw_filters, draw_match_line
 from components.language import choose_language, draw_language_switch
 
@@ -64,4 +65,6 @@ def page_setup(page: str, title_key: str) -> tuple[Atlas, Selection]:
     if through:
         # Beside "data as of": an empty recent year reads as "not yet documented", not "nothing happened".
         st.sidebar.caption(t("app.searched_through", month=format_partial(through, "month", long=True)))
+    # A link naming a record (`?record=<id>`) opens it above whatever page it points at.
+    draw_linked_record(atlas)
     return atlas, selection

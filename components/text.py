@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
-from atlas.escape import html_escape, md_escape  # noqa: F401  (the one pair of escapers, re-exported)
-
-
-def is_web_url(url: object) -> bool:
-    """Only http(s) addresses with a host become links; javascript:, data: and the rest stay text."""
-    if not isinstance(url, str):
-        return False
-    parsed = urlparse(url.strip())
-    return parsed.scheme in ("http", "https") and bool(parsed.netloc) and not any(c in url for c in " <>\"'")
+from atlas.escape import html_escape, is_web_url, md_escape  # noqa: F401  (the one set of escapers, re-exported)
 
 
 def md_link(label: object, url: object) -> str:

@@ -19,6 +19,8 @@ from playwright.sync_api import Page
 
 from helpers import REPO
 
+# The same entrypoint as `make run` (Makefile) and the README.
+ENTRYPOINT = "serve.py"
 SCREENSHOT_DIR = REPO / "test-artifacts" / "screenshots"
 LOG_DIR = REPO / "test-artifacts" / "server-logs"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -67,13 +69,14 @@ def start_server(data_dir: Path, name: str) -> Server:
 
 def launch_server(app_dir: Path, data_dir: Path, log_path: Path, timeout_s: float = SERVER_START_TIMEOUT_S,
                   extra_env: dict[str, str] | None = None) -> Server:
-    """`streamlit run app.py` from `app_dir` on a free loopback port, once its health check answers."""
+    """`streamlit run serve.py` (what `make run` starts: the pages and the plain-HTTP routes) from `app_dir` on a
+    free loopback port, once its health check answers."""
     port = free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "LUBAN_ATLAS_DATA_DIR": str(data_dir), **(extra_env or {})}
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+            [sys.executable, "-m", "streamlit", "run", ENTRYPOINT, "--server.headless", "true",
              "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
             cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
