@@ -10,8 +10,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 DATA_DIR = REPO / "data"
 MINI_FIXTURE = REPO / "tests" / "fixtures" / "mini"
-# The fixture tables follow the real schema and outlines, so they are copied in rather than duplicated
-# (a fixture that carries its own copy, e.g. ahead of a schema change to data/, uses that one).
+# The fixture tables follow the real schema and outlines, so they are copied in rather than duplicated.
 SHARED_FILES = ("datapackage.json", "country_outlines.geojson")
 
 
@@ -20,7 +19,7 @@ def build_dataset(target: Path, source: Path = MINI_FIXTURE) -> Path:
     for path in source.glob("*.csv"):
         shutil.copy(path, target / path.name)
     for name in SHARED_FILES:
-        shutil.copy(source / name if (source / name).exists() else DATA_DIR / name, target / name)
+        shutil.copy(DATA_DIR / name, target / name)
     return target
 
 

@@ -19,6 +19,9 @@ from atlas.permalink import parse_params
 from browser_support import PAGE_READY_TIMEOUT_MS, screenshot, wait_for_app
 from helpers import REPO, build_dataset
 
+# Download names carry the dataset version of data/datapackage.json (one version everywhere).
+VERSION = json.loads((REPO / "data" / "datapackage.json").read_text(encoding="utf-8"))["version"]
+
 # A rerun after a filter change takes ~0.2 s here; allow for a loaded 2-core CI machine.
 RERUN_TIMEOUT_MS = 15_000
 # A small file is ready before the click; a large one is built on click, on a server thread.
@@ -161,11 +164,11 @@ def test_narrow_share_and_download_the_issue_example(mini_server, mini_data, new
 
     # 4. Download the CSV and the ZIP: exactly those rows, and the README says where they came from.
     name, data = download(page, "Download CSV (Workshops)")
-    assert name == "luban-atlas_0.1.0_KZ_2023-2025_operating_workshops.csv"
+    assert name == f"luban-atlas_{VERSION}_KZ_2023-2025_operating_workshops.csv"
     assert csv_ids(data, "workshop_id") == ["LW-KZ-01"] == visible_ids(page, "Workshops")
     choose_format(page, "ZIP bundle")
     name, data = download(page, "Download ZIP bundle")
-    assert name == "luban-atlas_0.1.0_KZ_2023-2025_operating.zip"
+    assert name == f"luban-atlas_{VERSION}_KZ_2023-2025_operating.zip"
     archive = zipfile.ZipFile(io.BytesIO(data))
     assert csv_ids(archive.read("events.csv"), "event_id") == visible_ids(page, "Events")
     readme = archive.read("README.md").decode("utf-8")
@@ -202,14 +205,14 @@ def test_every_format_downloads_through_its_button_without_losing_the_view(mini_
         return name, data
 
     name, data = download_without_rerun("Download CSV (Workshops)")
-    assert name == "luban-atlas_0.1.0_KZ_workshops.csv"
+    assert name == f"luban-atlas_{VERSION}_KZ_workshops.csv"
     assert csv_ids(data, "workshop_id") == expected_ids(data_dir, filters, "workshops", "workshop_id")
 
     sent_before_format = len(sent)
     choose_format(page, "Excel")
     assert "rerun_script" in sent[sent_before_format:]   # the watcher does see reruns: choosing a format made one
     name, data = download_without_rerun("Download Excel")
-    assert name == "luban-atlas_0.1.0_KZ.xlsx"
+    assert name == f"luban-atlas_{VERSION}_KZ.xlsx"
     workbook = openpyxl.load_workbook(io.BytesIO(data))
     assert workbook.sheetnames[0] == "README"
     assert sorted(r[0] for r in workbook["events"].iter_rows(min_row=2, values_only=True)) == \
@@ -217,7 +220,7 @@ def test_every_format_downloads_through_its_button_without_losing_the_view(mini_
 
     choose_format(page, "JSON")
     name, data = download_without_rerun("Download JSON")
-    assert name == "luban-atlas_0.1.0_KZ.json"
+    assert name == f"luban-atlas_{VERSION}_KZ.json"
     document = json.loads(data)
     assert sorted(r["institution_id"] for r in document["tables"]["institutions"]) == \
         expected_ids(data_dir, filters, "institutions", "institution_id")
@@ -225,14 +228,14 @@ def test_every_format_downloads_through_its_button_without_losing_the_view(mini_
 
     choose_format(page, "GeoJSON")
     name, data = download_without_rerun("Download GeoJSON")
-    assert name == "luban-atlas_0.1.0_KZ.geojson"
+    assert name == f"luban-atlas_{VERSION}_KZ.geojson"
     features = json.loads(data)["features"]
     oskemen = next(f for f in features if f["properties"].get("workshop_id") == "LW-KZ-01")
     assert oskemen["geometry"]["coordinates"] == [82.628, 49.948]   # longitude first
 
     choose_format(page, "ZIP bundle")
     name, data = download_without_rerun("Download ZIP bundle")
-    assert name == "luban-atlas_0.1.0_KZ.zip"
+    assert name == f"luban-atlas_{VERSION}_KZ.zip"
     assert "README.md" in zipfile.ZipFile(io.BytesIO(data)).namelist()
 
     # Back to CSV and another table: its file and rows follow the choice.
@@ -242,7 +245,7 @@ def test_every_format_downloads_through_its_button_without_losing_the_view(mini_
     wait_for_rerun(page)
     # The button names its table: once it says Sources, the rerun has registered the new file.
     name, data = download_without_rerun("Download CSV (Sources)")
-    assert name == "luban-atlas_0.1.0_KZ_sources.csv"
+    assert name == f"luban-atlas_{VERSION}_KZ_sources.csv"
     assert csv_ids(data, "source_id") == expected_ids(data_dir, filters, "sources", "source_id")
 
     assert page.url == url_before

@@ -7,6 +7,7 @@ import re
 from datetime import date
 
 import pytest
+from babel.messages.catalog import Message
 from babel.messages.pofile import read_po
 
 from atlas.i18n import TEMPLATE, catalog_path, language_names, month_year, number, placeholders, t, tn
@@ -28,8 +29,96 @@ def _texts(value) -> list[str]:
     return list(value) if isinstance(value, (tuple, list)) else [value]
 
 
+def _plural_count(language: str) -> int:
+    with catalog_path(language).open("rb") as handle:
+        return read_po(handle, locale=language).num_plurals
+
+
+# Messages that are legitimately the same in every language: names of file formats and programs, and
+# "ID" (Russian and Chinese tables write it in Latin letters too). Messages made only of placeholders and
+# punctuation ("{label} ({rows})", "{low}–{high}") and bare URLs are allowed by rule, not listed here.
+SAME_IN_EVERY_LANGUAGE = {"CSV", "JSON", "GeoJSON", "BibTeX", "Excel", "ID"}
+
+
+def _same_in_every_language(english: str) -> bool:
+    words = re.sub(r"\{[^{}]*\}", "", english)
+    return (english.strip() in SAME_IN_EVERY_LANGUAGE or not re.search(r"[^\W\d_]", words)
+            or re.fullmatch(r"\s*https?://\S+\s*", english) is not None)
+
+
+def catalog_problems(english: dict[str, Message], translated: dict[str, Message], plural_count: int) -> list[tuple[str, str]]:
+    """(key, problem) for every message of the template that a catalog lacks, leaves empty, marks fuzzy, gives
+    the wrong number of plural forms, or leaves identical to English where a translation is due."""
+    problems = []
+    for key, source in english.items():
+        message = translated.get(key)
+        if message is None:
+            problems.append((key, "missing"))
+            continue
+        forms = _texts(message.string)
+        if message.fuzzy:
+            problems.append((key, "fuzzy"))
+        if isinstance(source.id, (tuple, list)) and len(forms) != plural_count:
+            problems.append((key, "plural forms"))
+        if not all(form.strip() for form in forms):
+            problems.append((key, "empty"))
+        elif any(form == text and not _same_in_every_language(text) for form in forms for text in _texts(source.id)):
+            problems.append((key, "same as English"))
+    return problems
+
+
 def test_russian_and_chinese_are_offered():
     assert LANGUAGES == ["ru", "zh"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_message_is_translated(language):
+    # Languages come from language_names() (config.toml + an existing catalog), so a new language is checked too.
+    assert catalog_problems(_english(), _messages(language), _plural_count(language)) == []
+
+
+def _message(key: str, english, translated=None, fuzzy: bool = False) -> tuple[Message, Message]:
+    source = Message(english, context=key)
+    return source, Message(english, translated if translated is not None else "", context=key,
+                           flags=["fuzzy"] if fuzzy else [])
+
+
+@pytest.mark.parametrize("english, translated, fuzzy, expected", [
+    # a real translation passes
+    ("Map", "Карта", False, []),
+    # an empty msgstr is what Babel's update leaves for a new message
+    ("Map", "", False, ["empty"]),
+    ("Map", "   ", False, ["empty"]),
+    # fuzzy means a translator has not confirmed it: the app falls back to English for it
+    ("Map", "Карта", True, ["fuzzy"]),
+    # copied English is an untranslated string a visitor would see in the wrong language
+    ("Map", "Map", False, ["same as English"]),
+    ("Reset filters", "Reset filters", False, ["same as English"]),
+    # file-format names are the same in every language
+    ("CSV", "CSV", False, []),
+    ("GeoJSON", "GeoJSON", False, []),
+    ("BibTeX", "BibTeX", False, []),
+    # only placeholders and punctuation: nothing to translate
+    ("{label} ({rows})", "{label} ({rows})", False, []),
+    ("{low}–{high}", "{low}–{high}", False, []),
+    # a bare URL stays a URL
+    ("https://creativecommons.org/licenses/by/4.0/", "https://creativecommons.org/licenses/by/4.0/", False, []),
+    # a placeholder beside words still needs the words translated
+    ("{n} sources", "{n} sources", False, ["same as English"]),
+    # Russian needs three plural forms (one, few, many): two is a missing form, one empty form is empty
+    (("{n} source", "{n} sources"), ("{n} источник", "{n} источника", "{n} источников"), False, []),
+    (("{n} source", "{n} sources"), ("{n} источник", "{n} источников"), False, ["plural forms"]),
+    (("{n} source", "{n} sources"), ("{n} источник", "", "{n} источников"), False, ["empty"]),
+    (("{n} source", "{n} sources"), ("{n} источник", "{n} sources", "{n} источников"), False, ["same as English"]),
+])
+def test_catalog_problems_finds_each_kind(english, translated, fuzzy, expected):
+    source, message = _message("k", english, translated, fuzzy)
+    assert [problem for _, problem in catalog_problems({"k": source}, {"k": message}, plural_count=3)] == expected
+
+
+def test_catalog_problems_finds_a_missing_key():
+    source, _ = _message("k", "Map")
+    assert catalog_problems({"k": source}, {}, plural_count=3) == [("k", "missing")]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -57,6 +146,17 @@ def test_russian_plural_rule_is_cldr(count, form):
     # 21 takes the 'one' form and 12 the 'many' form: the catalog's Plural-Forms, not an `n == 1` rule.
     from atlas.i18n import _catalog
     assert _catalog("ru")[1](count) == form
+
+
+@pytest.mark.parametrize("count, expected", [
+    (1, "1 мастерская"), (2, "2 мастерские"), (5, "5 мастерских"),
+    # 11-14 take 'many' although they end in 1-4; 21 and 22 take 'one' and 'few' again
+    (11, "11 мастерских"), (12, "12 мастерских"), (21, "21 мастерская"), (22, "22 мастерские"),
+    # the last two digits decide (1 234 takes "few"), and Babel groups the digits with a no-break space
+    (0, "0 мастерских"), (1234, "1\xa0234 мастерские"), (1000, "1\xa0000 мастерских"),
+])
+def test_russian_plural_forms_read_naturally(count, expected):
+    assert tn("explore.count.workshops", count, language="ru") == expected
 
 
 def test_english_plurals():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -105,3 +107,51 @@ def test_facts_09_to_15_regional_and_institutes(real, event_id, date, url):
     event = real.events.set_index("event_id").loc[event_id]
     assert event["date"] == date
     assert url in source_urls(real, event["source_ids"])
+
+
+def test_dataset_version_is_the_same_in_the_package_the_readme_and_the_changelog():
+    package = json.loads((DATA_DIR / "datapackage.json").read_text(encoding="utf-8"))
+    version = package["version"]
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert re.findall(r"dataset\s+version (\d+\.\d+\.\d+)", readme) == [version]
+    # The newest changelog entry (the first heading under "## Changelog") is this version, dated x-last-updated.
+    changelog = (DATA_DIR / "README.md").read_text(encoding="utf-8").split("## Changelog", 1)[1]
+    newest = re.search(r"^### (\S+) — (\d{4}-\d{2}-\d{2})", changelog, flags=re.MULTILINE)
+    assert newest and newest.groups() == (version, package["x-last-updated"])
+
+
+def test_coverage_is_stated_for_every_central_asian_country_and_regional_events(real):
+    coverage = real.package["x-coverage"]
+    assert re.fullmatch(r"\d{4}-\d{2}", coverage["searched_through"])
+    assert set(coverage["countries"]) == {"KZ", "KG", "TJ", "TM", "UZ", "regional"}
+    for code, entry in coverage["countries"].items():
+        assert entry["searched_through"] <= coverage["searched_through"], code
+        assert {"en", "ru", "zh"} <= set(entry["languages"]), code
+
+
+@pytest.mark.parametrize(("event_id", "date", "url"), [
+    # The two 2024-2025 milestones issue 13 names, each with the page that states it.
+    ("EV-140", "2025-11-02", "https://uzswlu.uz/en/news/the-second-uzbekistanchina-education-forum-officially-opened-in-tashkent-1762082395"),
+    ("EV-102", "2024-10-14", "http://english.blcu.edu.cn/info/1061/1102.htm"),
+])
+def test_2024_2025_milestones_from_the_research(real, event_id, date, url):
+    event = real.events.set_index("event_id").loc[event_id]
+    assert event["date"] == date
+    assert url in source_urls(real, event["source_ids"])
+
+
+def test_tianjin_and_xian_points_are_the_city_centres(real):
+    # The shared points of 0.1.0 lay ~25 km (Tianjin) and ~9 km (Xi'an) from the centres Wikipedia gives.
+    centres = {"Tianjin": (39.133, 117.183), "Xi'an": (34.26111, 108.94222)}
+    for city, (lat, lon) in centres.items():
+        points = real.institutions[(real.institutions["city"] == city) & (real.institutions["coord_precision"] == "city")]
+        assert not points.empty
+        assert (points["lat"] - lat).abs().max() < 1e-6 and (points["lon"] - lon).abs().max() < 1e-6, city
+
+
+def test_every_name_in_russian_or_chinese_from_the_research_cites_a_known_source(real):
+    known = set(real.sources["source_id"])
+    for column in ("name_ru_source_ids", "name_zh_source_ids"):
+        cited = real.institutions[column].map(len) > 0
+        assert cited.sum() >= 20, column
+        assert set().union(*real.institutions.loc[cited, column]) <= known
