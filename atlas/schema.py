@@ -51,6 +51,10 @@ def read_package(data_dir: Path) -> dict:
         raise AtlasDataError([Problem(PACKAGE_FILE, None, None, t("validate.missing_package"))])
     try:
         return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        # strerror only: str(error) would show the server's absolute path.
+        raise AtlasDataError([Problem(PACKAGE_FILE, None, None, t("validate.cannot_open", error=error.strerror),
+                                      root_cause=True)]) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise AtlasDataError([Problem(PACKAGE_FILE, None, None, t("validate.bad_package", error=error))]) from None
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from atlas import dates, geo
 from atlas.errors import Problem
@@ -316,9 +318,8 @@ def check_mirror_only_records(specs: dict[str, TableSpec], raw: dict[str, pd.Dat
     sources = raw.get("sources")
     if sources is None or not {"source_id", "is_mirror"} <= set(sources.columns):
         return []
-    is_mirror = pd.Series(sources["is_mirror"].isin(TRUE_VALUES).to_numpy(), index=sources["source_id"])
-    is_mirror = is_mirror[~is_mirror.index.duplicated(keep="first")]
-    if not is_mirror.any():
+    mirror_ids = set(sources["source_id"][sources["is_mirror"].isin(TRUE_VALUES)].tolist())
+    if not mirror_ids:
         return []
     warnings: list[Problem] = []
     for name, frame in raw.items():
@@ -326,16 +327,31 @@ def check_mirror_only_records(specs: dict[str, TableSpec], raw: dict[str, pd.Dat
         for field in spec.fields:
             if field.list_reference != ("sources", "source_id") or field.name not in frame.columns:
                 continue
-            items = split_list(frame[field.name], field.list_delimiter).explode().dropna()
-            items = items[items != ""]
-            # Unknown ids map to NaN and so never count as mirrors (they are reported as errors).
-            mirrored = items.map(is_mirror).eq(True)
-            only_mirrors = mirrored.groupby(level=0).all()
-            cited = items.groupby(level=0).agg(" | ".join)
-            for i in only_mirrors[only_mirrors].index:
-                warnings.append(Problem(spec.path, int(i) + 2, field.name,
-                                        t("validate.only_mirrors", ids=cited[i]), warning=True))
+            positions = np.flatnonzero(_cites_only(frame[field.name], field.list_delimiter, mirror_ids))
+            # One take for all flagged rows: a pandas lookup per row cost 30 s for 14,000 warnings at 1000x.
+            texts = frame[field.name].iloc[positions].tolist()
+            lines = (frame.index[positions] + 2).tolist()
+            for line, text in zip(lines, texts):
+                cited = " | ".join(part.strip() for part in text.split(field.list_delimiter or "|") if part.strip())
+                warnings.append(Problem(spec.path, int(line), field.name, t("validate.only_mirrors", ids=cited),
+                                        warning=True))
     return warnings
+
+
+def _cites_only(column: pd.Series, delimiter: str | None, ids: set[str]) -> np.ndarray:
+    """Per row: True when the row cites at least one id and every id it cites is in `ids`.
+
+    Split, trim and membership run in Arrow: at 1000x (240,000 id lists) a Python split per cell cost seconds.
+    """
+    lists = pc.split_pattern(pa.array(column, type=pa.string()), delimiter or "|")
+    lengths = pc.fill_null(pc.list_value_length(lists), 0).to_numpy(zero_copy_only=False)
+    items = pc.utf8_trim_whitespace(pc.list_flatten(lists))
+    row = np.repeat(np.arange(len(column)), lengths)
+    named = pc.not_equal(items, "").to_numpy(zero_copy_only=False)
+    # An unknown id is not in `ids`, so a row citing one is never flagged (it is reported as an error of its own).
+    listed = named & pc.is_in(items, value_set=pa.array(list(ids), type=pa.string())).to_numpy(zero_copy_only=False)
+    cited = np.bincount(row[named], minlength=len(column))
+    return (cited > 0) & (np.bincount(row[listed], minlength=len(column)) == cited)
 
 
 def validate_tables(specs: dict[str, TableSpec], raw: dict[str, pd.DataFrame], outlines: dict | None) -> list[Problem]:

@@ -312,13 +312,16 @@ ROOT_CAUSE_CASES = [
       "52); the file looks cut short"]),
     # a table that is a folder: the OS reason only, never the server's absolute path
     (_folder_for_a_file, ["claims.csv::: file cannot be opened (Is a directory)"]),
+    # the schema itself unreadable (used to be a traceback)
+    (lambda d: ((d / "datapackage.json").unlink(), (d / "datapackage.json").mkdir()),
+     ["datapackage.json::: file cannot be opened (Is a directory)"]),
 ]
 
 
 @pytest.mark.parametrize(("damage", "expected"), ROOT_CAUSE_CASES,
                          ids=["unclosed-quote", "misplaced-quote", "extra-field-first-row", "extra-field-later-row",
                               "doubled-quote-ok", "not-feature-collection", "feature-without-geometry", "bad-json",
-                              "cut-short-json", "unreadable-file"])
+                              "cut-short-json", "unreadable-file", "unreadable-schema"])
 def test_broken_files_report_the_root_cause_alone(mini_dir, damage, expected):
     damage(mini_dir)
     if not expected:
