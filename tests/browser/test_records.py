@@ -10,6 +10,9 @@ import pytest
 from playwright.sync_api import Browser
 
 from browser_support import PAGE_READY_TIMEOUT_MS, screenshot, wait_for_app
+from helpers import DATA_DIR
+
+VERSION = json.loads((DATA_DIR / "datapackage.json").read_text(encoding="utf-8"))["version"]
 
 # (URL path of the page, record opened there): one record of each kind across the five pages.
 PAGES = [("", "LW-KZ-01"), ("Map", "EV-012"), ("Timeline", "ttu-tj"), ("Explore", "CL-002"), ("About", "S-001")]
@@ -47,11 +50,11 @@ def test_record_page_reads_without_javascript(server, browser: Browser):
         assert response.status == 200
         assert page.locator("h1").inner_text().startswith("Kazakhstan Luban Workshop")
         citation = page.locator("#citation").inner_text()
-        assert "LW-KZ-01" in citation and "dataset version 0.1.0" in citation
+        assert "LW-KZ-01" in citation and f"dataset version {VERSION}" in citation
         assert f"{server.url}/record/LW-KZ-01" in citation
         assert page.locator("ol li").count() >= 1            # every source as a citation
         jsonld = json.loads(page.locator('script[type="application/ld+json"]').inner_text())
-        assert jsonld["identifier"] == "LW-KZ-01" and jsonld["isPartOf"]["version"] == "0.1.0"
+        assert jsonld["identifier"] == "LW-KZ-01" and jsonld["isPartOf"]["version"] == VERSION
         screenshot(page, "record-page-LW-KZ-01-no-js")
         page.goto(f"{server.url}/record/LW-KZ-01?lang=ru")
         assert page.locator("html").get_attribute("lang") == "ru"
