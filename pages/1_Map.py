@@ -6,8 +6,11 @@ from atlas.i18n import t
 from components.detail import draw_detail
 from components.filters import describe_active
 from components.layout import page_setup
-from components.maps import (GROUP, MAP_HEIGHT_PX, build_deck, build_map_data, caption_text, default_view, fit_view,
-                             group_title, legend_html, records_table, selected_record, view_points)
+from components.map_data import build_map_data
+from components.map_deck import build_deck
+from components.map_grouping import GROUP
+from components.map_legend import caption_text, group_title, legend_html, records_table, selected_record
+from components.map_view import MAP_HEIGHT_PX, default_view, fit_view, view_points
 from components.text import md_escape
 
 VIEW_KEY, VIEW_COUNT_KEY = "map_view", "map_view_count"
