@@ -5,7 +5,7 @@ import streamlit as st
 from atlas.i18n import t
 from atlas import apply_filters
 from atlas.summaries import country_comparison, headline, latest_events
-from components.charts import is_empty_figure
+from components.chart_base import is_empty_figure
 from components.claims_chart import (build_claims_vs_records, claimed_counts, claims_vs_records_table,
                                      documented_counts, table_size)
 from components.detail import draw_detail
