@@ -16,6 +16,7 @@ from atlas.i18n import t
 from components.map_data import MapData
 from components.map_frames import KIND_ORDER, column_lists
 from components.map_grouping import GROUP, GROUP_COUNT_COLOUR, group_size
+from components.map_labels import label_points
 from components.map_icons import ICON_SIZE_PX, SHAPES, icon_atlas, icon_id
 from components.map_view import MAX_ZOOM, MIN_ZOOM, MapView
 
@@ -155,6 +156,26 @@ def tooltip_spec(hint_field: bool = False) -> dict:
                       "borderRadius": "4px"}}
 
 
+def country_labels(atlas: Atlas) -> list[dict]:
+    """Each country's name in the visitor's language at its label point (inside its outline), else its centroid."""
+    countries = atlas.countries
+    points = label_points(atlas.outlines, tuple(countries["iso2"].tolist()))
+    labels = []
+    for iso2, name, lat, lon in zip(countries["iso2"], countries["name_en"], countries["centroid_lat"],
+                                    countries["centroid_lon"]):
+        position = points.get(iso2, (float(lon), float(lat)))
+        labels.append({"name": deck_safe(name), "position": [float(position[0]), float(position[1])]})
+    return labels
+
+
+def country_label_layer(atlas: Atlas) -> pdk.Layer:
+    return pdk.Layer("TextLayer", id="country-labels", data=country_labels(atlas), get_text="name",
+                     get_position="position", get_size=13, get_color=[60, 70, 82, 255],
+                     font_family="'Helvetica, Arial, sans-serif'", font_weight=600, character_set="'auto'",
+                     background=True, get_background_color=[255, 255, 255, 190], background_padding=[4, 1],
+                     pickable=False)
+
+
 class CompactDeck(pdk.Deck):
     """A Deck whose JSON (what st.pydeck_chart sends on every run) has no indentation.
 
@@ -175,12 +196,6 @@ def build_deck(map_data: MapData, atlas: Atlas, view: MapView, basemap: bool = F
                   # The data (an address) stays the same when the street map is switched: a changed trigger is
                   # deck.gl's documented way to have the fills computed again.
                   update_triggers={"getFillColor": "street" if basemap else "offline"}, pickable=False),
-        pdk.Layer("TextLayer", id="country-labels",
-                  data=[{"name": deck_safe(n), "position": [float(lon), float(lat)]} for n, lat, lon in
-                        zip(atlas.countries["name_en"], atlas.countries["centroid_lat"], atlas.countries["centroid_lon"])],
-                  get_text="name", get_position="position", get_size=13, get_color=[95, 107, 120, 255],
-                  font_family="'Helvetica, Arial, sans-serif'", font_weight=600, character_set="'auto'",
-                  pickable=False),
     ]
     markers = map_data.markers
     grouped = bool(map_data.grouped)
@@ -198,6 +213,8 @@ def build_deck(map_data: MapData, atlas: Atlas, view: MapView, basemap: bool = F
     for kind, layer_id in (("partner", "partners"), ("site", "sites"), ("workshop", "workshops")):
         if records[kind]:
             layers.append(_icon_layer(layer_id, records[kind]))
+    # Country names go above the markers (not pickable, so clicks reach the markers beneath), on a pale pill.
+    layers.append(country_label_layer(atlas))
     labels = _count_labels(records, markers)
     if labels:
         layers.append(pdk.Layer("TextLayer", id="group-counts", data=labels, get_text="text", get_position="position",

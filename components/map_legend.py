@@ -11,7 +11,7 @@ from components.map_data import MapData
 from components.map_frames import column_lists
 from components.map_grouping import GROUP, GROUP_PRECISION
 from components.map_icons import PARTNER_COLOUR, marker_icon
-from components.palette import CATEGORY_COLOURS, STATUS_COLOURS, STATUS_ORDER
+from components.palette import CATEGORY_COLOURS, CATEGORY_FAMILIES, FAMILY_OF, STATUS_COLOURS, STATUS_ORDER
 
 MAX_TABLE_ROWS = 300
 
@@ -44,33 +44,38 @@ def group_title(map_data: MapData, record_id: str) -> str:
 
 
 def _legend_item(icon: dict, label: str) -> str:
-    return (f'<span style="display:inline-flex;align-items:center;gap:4px;margin:0 12px 4px 0">'
+    return (f'<span style="display:inline-flex;align-items:center;gap:4px;margin:0 12px 2px 0;white-space:nowrap">'
             f'<img src="{icon["url"]}" width="16" height="16" alt="">{html.escape(label)}</span>')
 
 
+def _legend_row(title: str, items: list[str]) -> str:
+    return f'<div><b>{html.escape(title)}</b> {"".join(items)}</div>'
+
+
 def legend_html(map_data: MapData) -> str:
-    """Legend in the map's own symbols: status colours, shapes per layer, and solid vs ring for precision."""
+    """Legend in the map's own symbols, three short rows: workshop statuses; other sites by kind (the Overview's
+    category families, one colour each, instead of a swatch per category); what shapes, rings and arcs mean."""
     statuses = set(map_data.workshops["style_key"].tolist())
-    status_items = "".join(_legend_item(marker_icon("circle", STATUS_COLOURS[s], False), t(f"status.{s}"))
-                           for s in STATUS_ORDER if s in statuses or not statuses)
-    rows = [f'<div><b>{html.escape(t("map.legend.workshops"))}</b> {status_items}</div>']
+    rows = [_legend_row(t("map.legend.workshops"), [
+        _legend_item(marker_icon("circle", STATUS_COLOURS[s], False), t(f"status.{s}"))
+        for s in STATUS_ORDER if s in statuses or not statuses])]
     if map_data.show_sites and not map_data.sites.empty:
-        categories = sorted(set(map_data.sites["style_key"].tolist()))
-        items = "".join(_legend_item(marker_icon("diamond", CATEGORY_COLOURS[c], False), t(f"category.{c}"))
-                        for c in categories)
-        rows.append(f'<div><b>{html.escape(t("map.legend.sites"))}</b> {items}</div>')
+        families = {FAMILY_OF.get(category, category) for category in map_data.sites["style_key"].tolist()}
+        rows.append(_legend_row(t("map.legend.sites"), [
+            _legend_item(marker_icon("diamond", CATEGORY_COLOURS[members[0]], False), t(f"overview.family.{family}"))
+            for family, members in CATEGORY_FAMILIES.items() if family in families]))
     extra = []
     if map_data.show_arcs and not map_data.partners.empty:
         extra.append(_legend_item(marker_icon("square", PARTNER_COLOUR, False), t("map.legend.partner")))
-        extra.append(f'<span style="margin:0 12px 4px 0"><span style="display:inline-block;width:22px;height:3px;'
-                     f'vertical-align:middle;background:linear-gradient(90deg,{PARTNER_COLOUR},{STATUS_COLOURS["operating"]})">'
-                     f'</span> {html.escape(t("map.legend.arc"))}</span>')
+        extra.append(f'<span style="margin:0 12px 2px 0;white-space:nowrap"><span style="display:inline-block;'
+                     f'width:22px;height:3px;vertical-align:middle;background:linear-gradient(90deg,{PARTNER_COLOUR},'
+                     f'{STATUS_COLOURS["operating"]})"></span> {html.escape(t("map.legend.arc"))}</span>')
     extra.append(_legend_item(marker_icon("circle", "#777777", False), t("map.legend.campus")))
     extra.append(_legend_item(marker_icon("circle", "#777777", True), t("map.legend.city")))
     if map_data.grouped:
-        extra.append(f'<span style="margin:0 12px 4px 0">{html.escape(t("map.legend.grouped"))}</span>')
+        extra.append(f'<span style="margin:0 12px 2px 0">{html.escape(t("map.legend.grouped"))}</span>')
     rows.append(f'<div>{"".join(extra)}</div>')
-    return f'<div style="font-size:13px;line-height:1.6">{"".join(rows)}</div>'
+    return f'<div style="font-size:13px;line-height:1.5">{"".join(rows)}</div>'
 
 
 def _count(key: str, n: int) -> str:

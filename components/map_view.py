@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from atlas import Atlas
 from components.map_data import MapData
 
-# The map fills two thirds of the main area: about 610 px wide in a 1400 px window with the sidebar open.
-# Views are fitted to a slightly smaller box, so what is fitted stays in view on laptops too.
+# Until the browser reports the map's real size (components/map_viewport.py) views are fitted to this box, a little
+# smaller than the map on a laptop, so what is fitted stays in view there too.
 MAP_WIDTH_PX, MAP_HEIGHT_PX = 600, 560
 FIT_PADDING_PX = 48
+# Region of the five countries the atlas covers (countries.csv `region`); China is where partners sit.
+FOCUS_REGION = "central_asia"
 MIN_ZOOM, MAX_ZOOM, MAX_FIT_ZOOM = 1.5, 12.0, 7.0
 # deck.gl's Web Mercator world is 512 px wide at zoom 0.
 WORLD_PX = 512
@@ -43,13 +45,29 @@ def _inverse_mercator(x: float, y: float) -> tuple[float, float]:
     return x * 360 - 180, math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y))))
 
 
+def mercator_degrees(lon: float, lat: float) -> tuple[float, float]:
+    """Web Mercator with both axes in degrees of longitude (north up): distances on it look as they do on the map."""
+    x, y = _mercator(lon, lat)
+    return lon, (0.5 - y) * 360
+
+
+def inverse_mercator_degrees(x: float, y: float) -> tuple[float, float]:
+    return _inverse_mercator((x + 180) / 360, 0.5 - y / 360)
+
+
+def fit_padding(width_px: float, height_px: float) -> float:
+    """Room left around what is fitted: 48 px, less on a phone-sized map so the countries stay large."""
+    return min(FIT_PADDING_PX, min(width_px, height_px) / 10)
+
+
 def fit_view(lons: list[float], lats: list[float], width_px: int = MAP_WIDTH_PX, height_px: int = MAP_HEIGHT_PX,
              max_zoom: float = MAX_FIT_ZOOM) -> MapView:
     """The view that shows every given point with some padding (a single point gets max_zoom)."""
     points = [_mercator(lon, lat) for lon, lat in zip(lons, lats)]
     xs, ys = [p[0] for p in points], [p[1] for p in points]
     span_x, span_y = max(xs) - min(xs), max(ys) - min(ys)
-    usable_w, usable_h = width_px - 2 * FIT_PADDING_PX, height_px - 2 * FIT_PADDING_PX
+    padding = fit_padding(width_px, height_px)
+    usable_w, usable_h = width_px - 2 * padding, height_px - 2 * padding
     zooms = [max_zoom]
     if span_x > 0:
         zooms.append(math.log2(usable_w / (WORLD_PX * span_x)))
@@ -64,16 +82,40 @@ def view_points(map_data: MapData) -> tuple[list[float], list[float]]:
     return markers["lon"].to_list(), markers["lat"].to_list()
 
 
-def default_view(atlas: Atlas) -> MapView:
-    """The opening view: every workshop and partner in the whole atlas (not the filtered part), so it never jumps."""
+def region_corners(atlas: Atlas) -> tuple[list[float], list[float]]:
+    """South-west and north-east corners of the five countries' outlines (empty without outlines)."""
+    focus = set(atlas.countries.loc[atlas.countries["region"] == FOCUS_REGION, "iso2"].tolist())
+    lons: list[float] = []
+    lats: list[float] = []
+    for feature in atlas.outlines.get("features", []):
+        if feature.get("properties", {}).get("iso2") not in focus:
+            continue
+        geometry = feature["geometry"]
+        polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+        for rings in polygons:
+            for lon, lat in rings[0]:
+                lons.append(lon)
+                lats.append(lat)
+    if not lons:
+        return [], []
+    return [min(lons), max(lons)], [min(lats), max(lats)]
+
+
+def default_view(atlas: Atlas, width_px: int = MAP_WIDTH_PX, height_px: int = MAP_HEIGHT_PX) -> MapView:
+    """The opening view, from the whole atlas (not the filtered part) so it never jumps: the five countries with
+    every workshop and partner on a landscape map; on a portrait (phone) map the five countries alone, since the
+    partners in eastern China would shrink Central Asia to a strip (the arcs still lead there)."""
+    region_lons, region_lats = region_corners(atlas)
+    if region_lons and width_px < height_px:
+        return fit_view(region_lons, region_lats, width_px, height_px)
     workshops = atlas.workshops
     partners = atlas.institutions[atlas.institutions["institution_id"].isin(
         set(workshops["partner_institution_ids"].explode().dropna())) & atlas.institutions["lat"].notna()]
-    lons = workshops["lon"].to_list() + partners["lon"].to_list()
-    lats = workshops["lat"].to_list() + partners["lat"].to_list()
+    lons = workshops["lon"].to_list() + partners["lon"].to_list() + region_lons
+    lats = workshops["lat"].to_list() + partners["lat"].to_list() + region_lats
     if not lons:
         return MapView(42.0, 75.0, 3.0)
-    return fit_view(lons, lats)
+    return fit_view(lons, lats, width_px, height_px)
 
 
 def screen_position(lon: float, lat: float, view: MapView, width_px: float, height_px: float) -> tuple[float, float]:

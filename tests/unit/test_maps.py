@@ -53,10 +53,13 @@ def icon_svg(spec_layer: dict, icon: str) -> str:
 # --- layers -------------------------------------------------------------------------------------------------------
 
 def test_all_layers_are_present_in_drawing_order(mini):
+    # Country names come last, above the markers, so a marker never hides one (they are not pickable: clicks
+    # still reach the markers beneath).
     spec = deck_spec(mini, data_for(mini))
     assert [(item["@@type"], item["id"]) for item in spec["layers"]] == [
-        ("GeoJsonLayer", "outlines"), ("TextLayer", "country-labels"), ("ArcLayer", "partner-arcs"),
-        ("IconLayer", "partners"), ("IconLayer", "sites"), ("IconLayer", "workshops")]
+        ("GeoJsonLayer", "outlines"), ("ArcLayer", "partner-arcs"), ("IconLayer", "partners"),
+        ("IconLayer", "sites"), ("IconLayer", "workshops"), ("TextLayer", "country-labels")]
+    assert layer(spec, "country-labels")["pickable"] is False
     assert spec["mapStyle"] == map_deck.OFFLINE_STYLE
 
 
