@@ -8,6 +8,7 @@ import streamlit as st
 from atlas import apply_filters
 from atlas.i18n import t
 from components import chart_base, chart_event_timeline, chart_growth, chart_milestone_strip, chart_per_year
+from components.chart_export import for_export
 from components.claims_chart import (build_claims_vs_records, claimed_counts, claims_vs_records_table,
                                      documented_counts, table_size)
 from components.detail import draw_detail
@@ -21,7 +22,6 @@ MAX_STRIP_ROWS = 60
 MAX_TIMELINE_POINTS = 1500
 MAX_UNDATED_TITLES = 8
 DETAIL_KEY = "timeline_detail"
-PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 atlas, selection = page_setup("timeline", "nav.timeline")
 filters = selection.filters
@@ -57,10 +57,16 @@ def close_detail() -> None:
     st.session_state.pop(DETAIL_KEY, None)
 
 
-def clickable_chart(figure, key: str, kind: str, id_index: int) -> None:
+def exported(figure, chart: str):
+    """The figure with its title, the filters and the source inside, and the config that downloads it as a PNG."""
+    return for_export(figure, chart, t(f"chart.title.{chart.replace('-', '_')}"), atlas, filters, active)
+
+
+def clickable_chart(figure, key: str, kind: str, id_index: int, chart: str) -> None:
     """A chart whose points open the shared detail panel right below it."""
+    figure, config = exported(figure, chart)
     st.plotly_chart(figure, key=key, on_select=partial(remember_click, key, kind, id_index),
-                    selection_mode="points", width="stretch", config=PLOTLY_CONFIG)
+                    selection_mode="points", width="stretch", config=config)
     shown = st.session_state.get(DETAIL_KEY)
     if shown and shown[0] == key:
         with st.container(border=True):
@@ -83,7 +89,7 @@ else:
         st.caption(t("timeline.strip_capped", shown=MAX_STRIP_ROWS, total=len(selection.workshops)))
     rows = chart_milestone_strip.workshop_rows(selection.workshops, milestones)
     clickable_chart(chart_milestone_strip.build_milestone_strip(rows, milestones, year_range=year_range, limit=MAX_STRIP_ROWS),
-                    "timeline_strip", "workshop", 1)
+                    "timeline_strip", "workshop", 1, "milestone-strip")
     show_table(chart_milestone_strip.milestone_strip_table(rows, limit=MAX_TABLE_ROWS), t("timeline.strip_table"), total=len(rows))
 
 st.subheader(t("timeline.everything_header"))
@@ -95,7 +101,7 @@ else:
     if dated_count > MAX_TIMELINE_POINTS:
         st.caption(t("timeline.everything_capped", shown=MAX_TIMELINE_POINTS, total=dated_count))
     clickable_chart(chart_event_timeline.build_event_timeline(selection.events, year_range=year_range, limit=MAX_TIMELINE_POINTS),
-                    "timeline_everything", "event", 0)
+                    "timeline_everything", "event", 0, "event-timeline")
 undated = chart_event_timeline.undated_titles(selection.events)
 if undated:
     titles = "; ".join(md_escape(title) for title in undated[:MAX_UNDATED_TITLES])
@@ -115,7 +121,8 @@ if growth.empty:
 else:
     if year_range:
         st.caption(t("timeline.growth_years_note"))
-    st.plotly_chart(chart_growth.build_workshop_growth(growth), key="timeline_growth", width="stretch", config=PLOTLY_CONFIG)
+    figure, config = exported(chart_growth.build_workshop_growth(growth), "workshop-growth")
+    st.plotly_chart(figure, key="timeline_growth", width="stretch", config=config)
     show_table(chart_growth.workshop_growth_table(growth), t("timeline.growth_table"))
 
 st.caption(t("timeline.per_year_caption"))
@@ -123,8 +130,8 @@ per_year = chart_per_year.events_per_year(selection.events)
 if per_year.empty:
     st.info(t("timeline.per_year_empty_sentence", active=active), icon=":material/filter_alt_off:")
 else:
-    st.plotly_chart(chart_per_year.build_events_per_year(per_year), key="timeline_per_year", width="stretch",
-                    config=PLOTLY_CONFIG)
+    figure, config = exported(chart_per_year.build_events_per_year(per_year), "events-per-year")
+    st.plotly_chart(figure, key="timeline_per_year", width="stretch", config=config)
     show_table(chart_per_year.events_per_year_table(per_year), t("timeline.per_year_table"))
 
 st.subheader(t("timeline.claims_header"))
@@ -138,7 +145,8 @@ if chart_base.is_empty_figure(claims_figure):
 else:
     if claimed.empty:
         st.caption(t("timeline.claims_missing"))
-    st.plotly_chart(claims_figure, key="timeline_claims", width="stretch", config=PLOTLY_CONFIG)
+    figure, config = exported(claims_figure, "claims")
+    st.plotly_chart(figure, key="timeline_claims", width="stretch", config=config)
     show_table(claims_vs_records_table(selection.claims, unbounded.workshops, atlas.events, claimed=claimed,
                                        documented=documented, limit=MAX_TABLE_ROWS),
                t("timeline.claims_table"), total=table_size(claimed, documented))

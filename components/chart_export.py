@@ -1,0 +1,105 @@
+"""Charts that can be taken away: a mode bar with PNG download only, a file name saying what the chart shows, and the
+chart's title, the filters and a source line inside the figure, so the saved image says where it came from."""
+
+from __future__ import annotations
+
+import re
+
+import plotly.graph_objects as go
+
+from atlas import Atlas, Filters
+from atlas.i18n import t
+
+# Buttons that confuse more than they help on these charts (the visitor can still drag to zoom and double-click to
+# reset); what stays is the camera (download as PNG) and "reset axes".
+HIDDEN_BUTTONS = ["zoom2d", "pan2d", "select2d", "lasso2d", "zoomIn2d", "zoomOut2d", "autoScale2d",
+                  "hoverClosestCartesian", "hoverCompareCartesian", "toggleSpikelines"]
+# Twice the screen size: sharp in a slide or a printed page.
+EXPORT_SCALE = 2
+SOURCE_FONT = dict(size=11, color="#555555")
+TITLE_FONT = dict(size=15)
+# Room under the plot for two short lines (filters, source), and above it for the title.
+FOOTER_PX, TITLE_PX = 46, 34
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def filters_slug(filters: Filters) -> str:
+    """'kz-uz_2015-2024' for the filters a file name can say in a few characters; '' for the whole atlas,
+    'filtered' where only others (status, category, search) are set."""
+    parts = []
+    if filters.countries:
+        parts.append("-".join(sorted(code.lower() for code in filters.countries)))
+    if filters.year_min or filters.year_max:
+        parts.append(f"{filters.year_min or ''}-{filters.year_max or ''}".strip("-"))
+    others = filters.statuses or filters.categories or filters.text
+    if others and not parts:
+        parts.append("filtered")
+    elif others:
+        parts.append("more")
+    return "_".join(part for part in parts if part)
+
+
+def export_filename(chart: str, filters: Filters, version: str) -> str:
+    """'luban-atlas_workshop-growth_kz_2015-2024_v0.1.0': what the chart shows, for which filters, which data."""
+    parts = ["luban-atlas", _slug(chart), filters_slug(filters), f"v{version}"]
+    return "_".join(part for part in parts if part)
+
+
+def chart_config(filename: str) -> dict:
+    """The plotly config for st.plotly_chart: the mode bar with PNG download and reset only, no plotly logo."""
+    return {"displaylogo": False, "modeBarButtonsToRemove": HIDDEN_BUTTONS,
+            "toImageButtonOptions": {"format": "png", "filename": filename, "scale": EXPORT_SCALE}}
+
+
+def licence_name(atlas: Atlas) -> str:
+    licences = atlas.package.get("licenses") or []
+    return ", ".join(str(item.get("name") or item.get("title") or "") for item in licences) or "—"
+
+
+def source_line(atlas: Atlas) -> str:
+    """'Source: Luban Atlas, data version 0.1.0 (2026-11-22), CC-BY-4.0' in the visitor's language."""
+    return t("chart.source_line", atlas=t("app.title"), version=atlas.version, date=atlas.last_updated,
+             licence=licence_name(atlas))
+
+
+def with_source(figure: go.Figure, title: str, filters_text: str, atlas: Atlas) -> go.Figure:
+    """The figure with its title on top and the filters and source line below the plot, inside the figure itself
+    (so plotly's PNG download carries them, as Our World in Data's exports do). Changes `figure` and returns it."""
+    layout = figure.layout
+    margin = layout.margin
+    top = (margin.t if margin.t is not None else 30)
+    bottom = (margin.b if margin.b is not None else 40)
+    height = layout.height
+    annotations = list(layout.annotations or ())
+    footer = _plain(t("chart.filters_line", filters=filters_text)) + "<br>" + _plain(source_line(atlas))
+    annotations.append(dict(text=footer, x=0, xref="paper", xanchor="left", y=0, yref="paper",
+                            yanchor="top", yshift=-bottom, showarrow=False, align="left", font=SOURCE_FONT,
+                            name="source"))
+    update: dict = dict(annotations=annotations, margin=dict(t=top + (0 if _has_title(figure) else TITLE_PX),
+                                                             b=bottom + FOOTER_PX))
+    if not _has_title(figure):
+        update["title"] = dict(text=_plain(title), x=0, xanchor="left", xref="paper", y=1, yref="container",
+                               yanchor="top", pad=dict(t=8), font=TITLE_FONT)
+    if height:
+        update["height"] = height + FOOTER_PX + (0 if _has_title(figure) else TITLE_PX)
+    figure.update_layout(**update)
+    return figure
+
+
+def _has_title(figure: go.Figure) -> bool:
+    return bool(figure.layout.title and figure.layout.title.text)
+
+
+def _plain(text: str) -> str:
+    """Text shown literally in a plotly label (plotly renders a subset of HTML)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def for_export(figure: go.Figure, chart: str, title: str, atlas: Atlas, filters: Filters,
+               filters_text: str) -> tuple[go.Figure, dict]:
+    """The figure with its title, filters and source inside, and the st.plotly_chart config that downloads it as
+    'luban-atlas_<chart>_<filters>_v<version>.png'."""
+    return with_source(figure, title, filters_text, atlas), chart_config(export_filename(chart, filters, atlas.version))
