@@ -18,8 +18,11 @@ HIDDEN_BUTTONS = ["zoom2d", "pan2d", "select2d", "lasso2d", "zoomIn2d", "zoomOut
 EXPORT_SCALE = 2
 SOURCE_FONT = dict(size=11, color="#555555")
 TITLE_FONT = dict(size=15)
-# Room under the plot for two short lines (filters, source), and above it for the title.
-FOOTER_PX, TITLE_PX = 46, 34
+# Room at the top for the title, the two lines under it (filters, source), and a legend that sat on the plot's edge.
+TITLE_PX, SOURCE_PX = 28, 34
+# How far the title, the filters and the source reach down from the figure's top edge.
+TITLE_BLOCK_PX = 70
+LEGEND_GAP_PX = 24
 
 
 def _slug(text: str) -> str:
@@ -66,25 +69,32 @@ def source_line(atlas: Atlas) -> str:
 
 
 def with_source(figure: go.Figure, title: str, filters_text: str, atlas: Atlas) -> go.Figure:
-    """The figure with its title on top and the filters and source line below the plot, inside the figure itself
-    (so plotly's PNG download carries them, as Our World in Data's exports do). Changes `figure` and returns it."""
+    """The figure with its title on top and, under it, the filters and the source line, inside the figure itself (so
+    plotly's PNG download carries them, as Our World in Data's exports do). Changes `figure` and returns it.
+
+    A title's subtitle sits at the top of the figure whatever the chart puts below its plot (a legend, long tick
+    labels), so nothing there can overlap it.
+    """
     layout = figure.layout
-    margin = layout.margin
-    top = (margin.t if margin.t is not None else 30)
-    bottom = (margin.b if margin.b is not None else 40)
-    height = layout.height
-    annotations = list(layout.annotations or ())
-    footer = _plain(t("chart.filters_line", filters=filters_text)) + "<br>" + _plain(source_line(atlas))
-    annotations.append(dict(text=footer, x=0, xref="paper", xanchor="left", y=0, yref="paper",
-                            yanchor="top", yshift=-bottom, showarrow=False, align="left", font=SOURCE_FONT,
-                            name="source"))
-    update: dict = dict(annotations=annotations, margin=dict(t=top + (0 if _has_title(figure) else TITLE_PX),
-                                                             b=bottom + FOOTER_PX))
-    if not _has_title(figure):
-        update["title"] = dict(text=_plain(title), x=0, xanchor="left", xref="paper", y=1, yref="container",
-                               yanchor="top", pad=dict(t=8), font=TITLE_FONT)
-    if height:
-        update["height"] = height + FOOTER_PX + (0 if _has_title(figure) else TITLE_PX)
+    top = layout.margin.t if layout.margin.t is not None else 30
+    titled = _has_title(figure)
+    extra = (0 if titled else TITLE_PX) + SOURCE_PX
+    legend_on_top = layout.legend.y is not None and layout.legend.y > 1
+    if legend_on_top:
+        # Room between the legend and what the chart itself puts above its plot (subplot titles, 'today').
+        extra += LEGEND_GAP_PX
+    source = _plain(t("chart.filters_line", filters=filters_text)) + "<br>" + _plain(source_line(atlas))
+    title_text = layout.title.text if titled else _plain(title)
+    update: dict = dict(
+        title=dict(text=title_text, x=0, xanchor="left", xref="paper", y=1, yref="container", yanchor="top",
+                   pad=dict(t=10), font=TITLE_FONT, subtitle=dict(text=source, font=SOURCE_FONT)),
+        margin=dict(t=top + extra))
+    if layout.height:
+        update["height"] = layout.height + extra
+    if legend_on_top and layout.height:
+        # A legend above the plot hangs from under the title block instead (it wraps downwards, pushing the plot
+        # down, where anchored to the plot it would wrap upwards into the title).
+        update["legend"] = dict(yref="container", y=1 - TITLE_BLOCK_PX / (layout.height + extra), yanchor="top")
     figure.update_layout(**update)
     return figure
 

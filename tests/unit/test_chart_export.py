@@ -26,8 +26,7 @@ def plain_figure(**layout) -> object:
 
 
 def footer(figure) -> str:
-    (note,) = [a for a in figure.layout.annotations if a.name == "source"]
-    return note.text
+    return figure.layout.title.subtitle.text
 
 
 @pytest.mark.parametrize("filters, expected", [
@@ -57,9 +56,9 @@ def test_the_exported_figure_carries_title_filters_and_source_line(real):
     text = footer(figure)
     assert text.startswith("Filters: Kazakhstan · 2015–2024<br>")
     assert f"Source: Luban Atlas, data version {real.version} ({real.last_updated}), licence CC-BY-4.0" in text
-    # Room made for both: the plot keeps its own height.
-    assert figure.layout.height == 300 + chart_export.FOOTER_PX + chart_export.TITLE_PX
-    assert figure.layout.margin.b == 40 + chart_export.FOOTER_PX
+    # Room made for them: the plot keeps its own height.
+    assert figure.layout.height == 300 + chart_export.TITLE_PX + chart_export.SOURCE_PX
+    assert figure.layout.margin.t == 30 + chart_export.TITLE_PX + chart_export.SOURCE_PX
     assert config["toImageButtonOptions"]["filename"] == f"luban-atlas_workshop-growth_kz_v{real.version}"
     assert_valid_figure(figure)
 
