@@ -56,8 +56,8 @@ else:
     drawn = [(figure, chart) for figure, chart in ((workshops_figure, "workshops-by-country"),
                                                    (events_figure, "events-by-country")) if figure is not None]
     for column, (figure, chart) in zip(st.columns(len(drawn), gap="large"), drawn):
-        figure, config = for_export(figure, chart, "", atlas, selection.filters, active)
-        column.plotly_chart(figure, width="stretch", config=config)
+        figure, chart_args = for_export(figure, chart, "", atlas, selection.filters, active)
+        column.plotly_chart(figure, width="stretch", **chart_args)
     st.caption(t("overview.comparison_caption"))
     with st.expander(t("overview.comparison_table")):
         st.dataframe(comparison_table(comparison), hide_index=True, width="stretch")
@@ -75,8 +75,8 @@ claims_figure = build_claims_vs_records(selection.claims, unbounded.workshops, a
 if is_empty_figure(claims_figure):
     st.info(t("overview.claims_empty", active=active))
 else:
-    figure, config = for_export(claims_figure, "claims", t("chart.title.claims"), atlas, selection.filters, active)
-    st.plotly_chart(figure, width="stretch", config=config)
+    figure, chart_args = for_export(claims_figure, "claims", t("chart.title.claims"), atlas, selection.filters, active)
+    st.plotly_chart(figure, width="stretch", **chart_args)
     st.caption(t("overview.claims_why"))
     with st.expander(t("overview.claims_table")):
         rows = table_size(claimed, documented)

@@ -110,6 +110,9 @@ def _plain(text: str) -> str:
 
 def for_export(figure: go.Figure, chart: str, title: str, atlas: Atlas, filters: Filters,
                filters_text: str) -> tuple[go.Figure, dict]:
-    """The figure with its title, filters and source inside, and the st.plotly_chart config that downloads it as
-    'luban-atlas_<chart>_<filters>_v<version>.png'."""
-    return with_source(figure, title, filters_text, atlas), chart_config(export_filename(chart, filters, atlas.version))
+    """The figure with its title, filters and source inside, and st.plotly_chart's other arguments: the config that
+    downloads it as 'luban-atlas_<chart>_<filters>_v<version>.png' and a text alternative naming what it shows."""
+    # Plain text (the figure's title is HTML-escaped for plotly): Streamlit puts it in an attribute itself.
+    alt = f"{figure.layout.title.text if _has_title(figure) else title}. {t('chart.filters_line', filters=filters_text)}"
+    figure = with_source(figure, title, filters_text, atlas)
+    return figure, {"config": chart_config(export_filename(chart, filters, atlas.version)), "alt": alt}

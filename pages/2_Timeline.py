@@ -64,9 +64,9 @@ def exported(figure, chart: str):
 
 def clickable_chart(figure, key: str, kind: str, id_index: int, chart: str) -> None:
     """A chart whose points open the shared detail panel right below it."""
-    figure, config = exported(figure, chart)
+    figure, chart_args = exported(figure, chart)
     st.plotly_chart(figure, key=key, on_select=partial(remember_click, key, kind, id_index),
-                    selection_mode="points", width="stretch", config=config)
+                    selection_mode="points", width="stretch", **chart_args)
     shown = st.session_state.get(DETAIL_KEY)
     if shown and shown[0] == key:
         with st.container(border=True):
@@ -78,7 +78,7 @@ def clickable_chart(figure, key: str, kind: str, id_index: int, chart: str) -> N
 st.title(t("timeline.title"))
 st.markdown(t("timeline.intro"))
 
-st.subheader(t("timeline.strip_header"))
+st.header(t("timeline.strip_header"))
 st.caption(t("timeline.strip_caption"))
 if selection.workshops.empty:
     st.info(t("timeline.strip_empty_sentence", active=active), icon=":material/filter_alt_off:")
@@ -92,7 +92,7 @@ else:
                     "timeline_strip", "workshop", 1, "milestone-strip")
     show_table(chart_milestone_strip.milestone_strip_table(rows, limit=MAX_TABLE_ROWS), t("timeline.strip_table"), total=len(rows))
 
-st.subheader(t("timeline.everything_header"))
+st.header(t("timeline.everything_header"))
 st.caption(t("timeline.everything_caption"))
 dated_count = chart_event_timeline.dated_count(selection.events)
 if dated_count == 0:
@@ -112,7 +112,7 @@ if not selection.events.empty:
     show_table(chart_event_timeline.event_timeline_table(selection.events, limit=MAX_TABLE_ROWS), t("timeline.everything_table"),
                total=len(selection.events))
 
-st.subheader(t("timeline.growth_header"))
+st.header(t("timeline.growth_header"))
 st.caption(t("timeline.growth_caption"))
 stages = chart_growth.stage_years(unbounded.workshops, milestones)
 growth = chart_growth.workshop_status_by_year(stages, chart_growth.growth_years(stages, year_range=year_range))
@@ -121,8 +121,8 @@ if growth.empty:
 else:
     if year_range:
         st.caption(t("timeline.growth_years_note"))
-    figure, config = exported(chart_growth.build_workshop_growth(growth), "workshop-growth")
-    st.plotly_chart(figure, key="timeline_growth", width="stretch", config=config)
+    figure, chart_args = exported(chart_growth.build_workshop_growth(growth), "workshop-growth")
+    st.plotly_chart(figure, key="timeline_growth", width="stretch", **chart_args)
     show_table(chart_growth.workshop_growth_table(growth), t("timeline.growth_table"))
 
 st.caption(t("timeline.per_year_caption"))
@@ -130,11 +130,11 @@ per_year = chart_per_year.events_per_year(selection.events)
 if per_year.empty:
     st.info(t("timeline.per_year_empty_sentence", active=active), icon=":material/filter_alt_off:")
 else:
-    figure, config = exported(chart_per_year.build_events_per_year(per_year), "events-per-year")
-    st.plotly_chart(figure, key="timeline_per_year", width="stretch", config=config)
+    figure, chart_args = exported(chart_per_year.build_events_per_year(per_year), "events-per-year")
+    st.plotly_chart(figure, key="timeline_per_year", width="stretch", **chart_args)
     show_table(chart_per_year.events_per_year_table(per_year), t("timeline.per_year_table"))
 
-st.subheader(t("timeline.claims_header"))
+st.header(t("timeline.claims_header"))
 st.caption(t("timeline.claims_caption"))
 # Counted once for the chart, its caption and its table.
 claimed, documented = claimed_counts(selection.claims), documented_counts(unbounded.workshops, atlas.events)
@@ -145,8 +145,8 @@ if chart_base.is_empty_figure(claims_figure):
 else:
     if claimed.empty:
         st.caption(t("timeline.claims_missing"))
-    figure, config = exported(claims_figure, "claims")
-    st.plotly_chart(figure, key="timeline_claims", width="stretch", config=config)
+    figure, chart_args = exported(claims_figure, "claims")
+    st.plotly_chart(figure, key="timeline_claims", width="stretch", **chart_args)
     show_table(claims_vs_records_table(selection.claims, unbounded.workshops, atlas.events, claimed=claimed,
                                        documented=documented, limit=MAX_TABLE_ROWS),
                t("timeline.claims_table"), total=table_size(claimed, documented))

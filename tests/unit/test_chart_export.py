@@ -50,7 +50,7 @@ def test_the_mode_bar_downloads_a_png_named_for_the_chart_and_hides_the_confusin
 
 
 def test_the_exported_figure_carries_title_filters_and_source_line(real):
-    figure, config = chart_export.for_export(plain_figure(), "workshop-growth", "Growth <by year>", real,
+    figure, chart_args = chart_export.for_export(plain_figure(), "workshop-growth", "Growth <by year>", real,
                                              Filters(countries=("KZ",)), "Kazakhstan · 2015–2024")
     assert figure.layout.title.text == "Growth &lt;by year&gt;"
     text = footer(figure)
@@ -59,7 +59,9 @@ def test_the_exported_figure_carries_title_filters_and_source_line(real):
     # Room made for them: the plot keeps its own height.
     assert figure.layout.height == 300 + chart_export.TITLE_PX + chart_export.SOURCE_PX
     assert figure.layout.margin.t == 30 + chart_export.TITLE_PX + chart_export.SOURCE_PX
-    assert config["toImageButtonOptions"]["filename"] == f"luban-atlas_workshop-growth_kz_v{real.version}"
+    assert chart_args["config"]["toImageButtonOptions"]["filename"] == f"luban-atlas_workshop-growth_kz_v{real.version}"
+    # Screen readers get what the chart shows and for which filters.
+    assert chart_args["alt"] == "Growth <by year>. Filters: Kazakhstan · 2015–2024"
     assert_valid_figure(figure)
 
 
