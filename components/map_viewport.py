@@ -13,7 +13,8 @@ HEIGHT_SHARE = 0.72
 MIN_HEIGHT_PX, MAX_HEIGHT_PX = 360, 900
 # A phone-wide map is kept about square: a taller one would add only sea and steppe above and below the countries.
 NARROW_PX, NARROW_ASPECT = 600, 1.15
-# Sizes are reported in steps this coarse: a window dragged wider reruns the page a few times, not every pixel.
+# Window heights are reported in steps this coarse: a window dragged taller reruns the page a few times, not at every
+# pixel. Widths are exact (the view is fitted to the map's real width) and resizing is debounced.
 STEP_PX = 20
 
 # Measures its own box (the main column's width) and the window; reports only changes, after resizing settles.
@@ -23,7 +24,7 @@ export default function(component) {{
   const step = {STEP_PX};
   const measure = () => {{
     const box = parentElement.getBoundingClientRect ? parentElement : parentElement.host;
-    const width = Math.round(box.getBoundingClientRect().width / step) * step;
+    const width = Math.round(box.getBoundingClientRect().width);
     const height = Math.round(window.innerHeight / step) * step;
     if (width > 0 && (width !== data.width || height !== data.height)) {{
       setStateValue("size", {{ width: width, height: height }});

@@ -53,8 +53,8 @@ elif map_data.is_empty and not show_sites and not map_data.sites.empty:
 elif map_data.is_empty:
     st.info(t("map.nothing_placed", filters=filters_text, events=len(selection.events)), icon=":material/location_off:")
 else:
-    # The chart's toolbar (fullscreen, clear selection) floats above its top edge: keep it off the toggles.
-    st.space("small")
+    # The chart's toolbar (fullscreen, clear selection) floats above its top edge: the measuring element above the
+    # map (components/map_viewport.py) keeps it off the toggles.
     caption = caption_text(map_data)
     # The map takes the main column's full width; what a click opens goes below it, not in a side column.
     event = st.pydeck_chart(build_deck(map_data, atlas, st.session_state[VIEW_KEY], basemap=basemap),

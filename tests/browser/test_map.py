@@ -13,7 +13,8 @@ from PIL import Image
 from playwright.sync_api import Page
 
 from atlas import Filters, apply_filters, load_atlas
-from browser_support import PAGE_READY_TIMEOUT_MS, Server, screenshot, start_server, stop_server, wait_for_app
+from browser_support import (PAGE_READY_TIMEOUT_MS, Server, screenshot, start_server, stop_server, wait_for_app,
+                             wait_for_measured_map)
 from components import map_data, map_deck, map_view
 from helpers import DATA_DIR, MINI_FIXTURE, REPO, build_dataset
 
@@ -51,6 +52,7 @@ def open_map(page: Page, server: Server) -> None:
     page.goto(f"{server.url}/Map")
     wait_for_app(page)
     page.locator(DECK_CANVAS).wait_for(timeout=MAP_READY_TIMEOUT_MS)
+    wait_for_measured_map(page)
     time.sleep(ICONS_SETTLE_S)
 
 
@@ -60,7 +62,8 @@ def marker_point(page: Page, atlas, record_id: str, zoom_in: int = 0) -> tuple[f
     marker = markers[markers["record_id"] == record_id].iloc[0]
     # Under heavy load the chart can be redrawn from scratch (seen once at load average ~19): wait for it.
     box = page.locator(DECK_CANVAS).bounding_box(timeout=MAP_READY_TIMEOUT_MS)
-    view = map_view.default_view(atlas)
+    # The opening view is fitted to the map's measured size (components/map_viewport.py), which is the canvas.
+    view = map_view.default_view(atlas, round(box["width"]), round(box["height"]))
     view = map_view.MapView(view.latitude, view.longitude, view.zoom + zoom_in)
     x, y = map_view.screen_position(marker["lon"], marker["lat"], view, box["width"], box["height"])
     return box["x"] + x + marker["offset_x"], box["y"] + y + marker["offset_y"]
