@@ -5,7 +5,8 @@ import streamlit as st
 from atlas.i18n import t
 from atlas import apply_filters
 from atlas.summaries import country_comparison, headline, latest_events
-from components.charts import is_empty_figure
+from components.chart_base import is_empty_figure
+from components.chart_export import for_export
 from components.claims_chart import (build_claims_vs_records, claimed_counts, claims_vs_records_table,
                                      documented_counts, table_size)
 from components.detail import draw_detail
@@ -52,9 +53,11 @@ else:
     if events_figure is None:
         st.caption(t("overview.comparison_no_events", active=active))
     # Two charts in columns rather than one with two panels: on a phone the columns stack and each stays legible.
-    drawn = [figure for figure in (workshops_figure, events_figure) if figure is not None]
-    for column, figure in zip(st.columns(len(drawn), gap="large"), drawn):
-        column.plotly_chart(figure, width="stretch", config={"displayModeBar": False})
+    drawn = [(figure, chart) for figure, chart in ((workshops_figure, "workshops-by-country"),
+                                                   (events_figure, "events-by-country")) if figure is not None]
+    for column, (figure, chart) in zip(st.columns(len(drawn), gap="large"), drawn):
+        figure, chart_args = for_export(figure, chart, "", atlas, selection.filters, active)
+        column.plotly_chart(figure, width="stretch", **chart_args)
     st.caption(t("overview.comparison_caption"))
     with st.expander(t("overview.comparison_table")):
         st.dataframe(comparison_table(comparison), hide_index=True, width="stretch")
@@ -72,7 +75,8 @@ claims_figure = build_claims_vs_records(selection.claims, unbounded.workshops, a
 if is_empty_figure(claims_figure):
     st.info(t("overview.claims_empty", active=active))
 else:
-    st.plotly_chart(claims_figure, width="stretch", config={"displayModeBar": False})
+    figure, chart_args = for_export(claims_figure, "claims", t("chart.title.claims"), atlas, selection.filters, active)
+    st.plotly_chart(figure, width="stretch", **chart_args)
     st.caption(t("overview.claims_why"))
     with st.expander(t("overview.claims_table")):
         rows = table_size(claimed, documented)

@@ -10,8 +10,9 @@ from atlas.arrays import is_in
 from atlas.dates import format_with_precision
 from atlas.i18n import t
 from atlas.load import OPENING_MILESTONES
-from components.charts import (FONT, MILESTONE_COLUMNS, ONE_DAY, band_segments, empty_figure, escape, is_exact,
-                               legend_on_top, marker_position, shorten, year_window)
+from components.chart_base import (FONT, ONE_DAY, band_segments, empty_figure, escape, is_exact, legend_on_top,
+                                   marker_position, shorten, year_window)
+from components.chart_milestone_strip import MILESTONE_COLUMNS
 from components.figures import fast_figure
 
 # Metric keys in claims.csv; each becomes its own series because their scopes differ.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import streamlit as st
@@ -55,6 +56,10 @@ def page_setup(page: str, title_key: str) -> tuple[Atlas, Selection]:
     st.set_page_config(page_title=f"{t(title_key)} · {t('app.title')}", page_icon=FAVICON,
                        layout="wide")
     draw_language_switch(page)
+    # Streamlit's page says lang="en" whatever it shows (streamlit#15726): screen readers then read Russian or
+    # Chinese with English rules. The language code is ours (en/ru/zh), never text from the URL.
+    st.sidebar.html(f"<script>document.documentElement.lang = {json.dumps(current_language())};</script>",
+                    unsafe_allow_javascript=True)
     draw_navigation()
     atlas = load_or_stop()
     filters = draw_filters(atlas, page)

@@ -9,22 +9,9 @@ from atlas.dates import format_with_precision
 from atlas.i18n import t
 from atlas.summaries import CountryComparison
 from components.figures import fast_figure
-from components.palette import CATEGORY_COLOURS, STATUS_COLOURS
+from components.palette import CATEGORY_COLOURS, CATEGORY_FAMILIES, STATUS_COLOURS
 from components.text import md_escape
 
-# Eighteen categories in one stacked bar cannot be told apart; the palette already groups them into
-# colour families, so the chart stacks families and the table keeps every category.
-CATEGORY_FAMILIES = {
-    "agreements": ("agreement", "announcement"),
-    "confucius": ("confucius_institute",),
-    "campuses": ("branch_campus",),
-    "labs": ("joint_lab", "centre"),
-    "meetings": ("forum", "conference", "summit"),
-    "networks": ("alliance", "university_network"),
-    "people": ("scholarship", "training", "programme"),
-    "exchanges": ("visit", "competition", "fair"),
-    "luban": ("luban_workshop",),
-}
 ROW_HEIGHT_PX = 46
 NICE_STEPS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000)
 CHART_CHROME_PX = 190  # titles, axis and the legend below the bars

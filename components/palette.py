@@ -32,6 +32,20 @@ CATEGORY_COLOURS = {
     "competition": "#999999",
     "fair": "#999999",
 }
+# Eighteen categories cannot be told apart in one stacked bar or legend; the colours above already group them into
+# families, so the Overview's chart stacks families and the map's legend lists them (tables keep every category).
+CATEGORY_FAMILIES = {
+    "agreements": ("agreement", "announcement"),
+    "confucius": ("confucius_institute",),
+    "campuses": ("branch_campus",),
+    "labs": ("joint_lab", "centre"),
+    "meetings": ("forum", "conference", "summit"),
+    "networks": ("alliance", "university_network"),
+    "people": ("scholarship", "training", "programme"),
+    "exchanges": ("visit", "competition", "fair"),
+    "luban": ("luban_workshop",),
+}
+FAMILY_OF = {category: family for family, members in CATEGORY_FAMILIES.items() for category in members}
 COUNTRY_COLOURS = {"KZ": "#0072B2", "KG": "#D55E00", "TJ": "#009E73", "TM": "#CC79A7", "UZ": "#E69F00", "CN": "#999999"}
 
 

@@ -7,7 +7,8 @@ import streamlit as st
 
 from atlas import apply_filters
 from atlas.i18n import t
-from components import charts
+from components import chart_base, chart_event_timeline, chart_growth, chart_milestone_strip, chart_per_year
+from components.chart_export import for_export
 from components.claims_chart import (build_claims_vs_records, claimed_counts, claims_vs_records_table,
                                      documented_counts, table_size)
 from components.detail import draw_detail
@@ -21,7 +22,6 @@ MAX_STRIP_ROWS = 60
 MAX_TIMELINE_POINTS = 1500
 MAX_UNDATED_TITLES = 8
 DETAIL_KEY = "timeline_detail"
-PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 atlas, selection = page_setup("timeline", "nav.timeline")
 filters = selection.filters
@@ -32,7 +32,7 @@ year_range = ((filters.year_min or low_year, filters.year_max or high_year) if f
 unbounded = apply_filters(atlas, filters.without("year_min").without("year_max")) if year_range else selection
 # Computed once per run and shared by the strip, its table and the growth chart (the selected workshops are among
 # the unbounded ones; builders ignore milestones of workshops they are not given).
-milestones = charts.workshop_milestones(unbounded.workshops, atlas.events)
+milestones = chart_milestone_strip.workshop_milestones(unbounded.workshops, atlas.events)
 
 
 def show_table(frame: pd.DataFrame, label: str, total: int | None = None) -> None:
@@ -57,10 +57,16 @@ def close_detail() -> None:
     st.session_state.pop(DETAIL_KEY, None)
 
 
-def clickable_chart(figure, key: str, kind: str, id_index: int) -> None:
+def exported(figure, chart: str):
+    """The figure with its title, the filters and the source inside, and the config that downloads it as a PNG."""
+    return for_export(figure, chart, t(f"chart.title.{chart.replace('-', '_')}"), atlas, filters, active)
+
+
+def clickable_chart(figure, key: str, kind: str, id_index: int, chart: str) -> None:
     """A chart whose points open the shared detail panel right below it."""
+    figure, chart_args = exported(figure, chart)
     st.plotly_chart(figure, key=key, on_select=partial(remember_click, key, kind, id_index),
-                    selection_mode="points", width="stretch", config=PLOTLY_CONFIG)
+                    selection_mode="points", width="stretch", **chart_args)
     shown = st.session_state.get(DETAIL_KEY)
     if shown and shown[0] == key:
         with st.container(border=True):
@@ -72,7 +78,7 @@ def clickable_chart(figure, key: str, kind: str, id_index: int) -> None:
 st.title(t("timeline.title"))
 st.markdown(t("timeline.intro"))
 
-st.subheader(t("timeline.strip_header"))
+st.header(t("timeline.strip_header"))
 st.caption(t("timeline.strip_caption"))
 if selection.workshops.empty:
     st.info(t("timeline.strip_empty_sentence", active=active), icon=":material/filter_alt_off:")
@@ -81,64 +87,66 @@ else:
         st.caption(t("timeline.strip_year_note", low=year_range[0], high=year_range[1]))
     if len(selection.workshops) > MAX_STRIP_ROWS:
         st.caption(t("timeline.strip_capped", shown=MAX_STRIP_ROWS, total=len(selection.workshops)))
-    rows = charts.workshop_rows(selection.workshops, milestones)
-    clickable_chart(charts.build_milestone_strip(rows, milestones, year_range=year_range, limit=MAX_STRIP_ROWS),
-                    "timeline_strip", "workshop", 1)
-    show_table(charts.milestone_strip_table(rows, limit=MAX_TABLE_ROWS), t("timeline.strip_table"), total=len(rows))
+    rows = chart_milestone_strip.workshop_rows(selection.workshops, milestones)
+    clickable_chart(chart_milestone_strip.build_milestone_strip(rows, milestones, year_range=year_range, limit=MAX_STRIP_ROWS),
+                    "timeline_strip", "workshop", 1, "milestone-strip")
+    show_table(chart_milestone_strip.milestone_strip_table(rows, limit=MAX_TABLE_ROWS), t("timeline.strip_table"), total=len(rows))
 
-st.subheader(t("timeline.everything_header"))
+st.header(t("timeline.everything_header"))
 st.caption(t("timeline.everything_caption"))
-dated_count = charts.dated_count(selection.events)
+dated_count = chart_event_timeline.dated_count(selection.events)
 if dated_count == 0:
     st.info(t("timeline.everything_empty_sentence", active=active), icon=":material/filter_alt_off:")
 else:
     if dated_count > MAX_TIMELINE_POINTS:
         st.caption(t("timeline.everything_capped", shown=MAX_TIMELINE_POINTS, total=dated_count))
-    clickable_chart(charts.build_event_timeline(selection.events, year_range=year_range, limit=MAX_TIMELINE_POINTS),
-                    "timeline_everything", "event", 0)
-undated = charts.undated_titles(selection.events)
+    clickable_chart(chart_event_timeline.build_event_timeline(selection.events, year_range=year_range, limit=MAX_TIMELINE_POINTS),
+                    "timeline_everything", "event", 0, "event-timeline")
+undated = chart_event_timeline.undated_titles(selection.events)
 if undated:
     titles = "; ".join(md_escape(title) for title in undated[:MAX_UNDATED_TITLES])
     if len(undated) > MAX_UNDATED_TITLES:
         titles += "; " + t("timeline.undated_more", count=len(undated) - MAX_UNDATED_TITLES)
     st.caption(t("timeline.undated", count=len(undated), titles=titles))
 if not selection.events.empty:
-    show_table(charts.event_timeline_table(selection.events, limit=MAX_TABLE_ROWS), t("timeline.everything_table"),
+    show_table(chart_event_timeline.event_timeline_table(selection.events, limit=MAX_TABLE_ROWS), t("timeline.everything_table"),
                total=len(selection.events))
 
-st.subheader(t("timeline.growth_header"))
+st.header(t("timeline.growth_header"))
 st.caption(t("timeline.growth_caption"))
-stages = charts.stage_years(unbounded.workshops, milestones)
-growth = charts.workshop_status_by_year(stages, charts.growth_years(stages, year_range=year_range))
+stages = chart_growth.stage_years(unbounded.workshops, milestones)
+growth = chart_growth.workshop_status_by_year(stages, chart_growth.growth_years(stages, year_range=year_range))
 if growth.empty:
     st.info(t("timeline.growth_empty_sentence", active=active), icon=":material/filter_alt_off:")
 else:
     if year_range:
         st.caption(t("timeline.growth_years_note"))
-    st.plotly_chart(charts.build_workshop_growth(growth), key="timeline_growth", width="stretch", config=PLOTLY_CONFIG)
-    show_table(charts.workshop_growth_table(growth), t("timeline.growth_table"))
+    figure, chart_args = exported(chart_growth.build_workshop_growth(growth), "workshop-growth")
+    st.plotly_chart(figure, key="timeline_growth", width="stretch", **chart_args)
+    show_table(chart_growth.workshop_growth_table(growth), t("timeline.growth_table"))
 
 st.caption(t("timeline.per_year_caption"))
-per_year = charts.events_per_year(selection.events)
+per_year = chart_per_year.events_per_year(selection.events)
 if per_year.empty:
     st.info(t("timeline.per_year_empty_sentence", active=active), icon=":material/filter_alt_off:")
 else:
-    st.plotly_chart(charts.build_events_per_year(per_year), key="timeline_per_year", width="stretch",
-                    config=PLOTLY_CONFIG)
-    show_table(charts.events_per_year_table(per_year), t("timeline.per_year_table"))
+    figure, chart_args = exported(chart_per_year.build_events_per_year(per_year), "events-per-year")
+    st.plotly_chart(figure, key="timeline_per_year", width="stretch", **chart_args)
+    show_table(chart_per_year.events_per_year_table(per_year), t("timeline.per_year_table"))
 
-st.subheader(t("timeline.claims_header"))
+st.header(t("timeline.claims_header"))
 st.caption(t("timeline.claims_caption"))
 # Counted once for the chart, its caption and its table.
 claimed, documented = claimed_counts(selection.claims), documented_counts(unbounded.workshops, atlas.events)
 claims_figure = build_claims_vs_records(selection.claims, unbounded.workshops, atlas.events, year_range=year_range,
                                         claimed=claimed, documented=documented)
-if charts.is_empty_figure(claims_figure):
+if chart_base.is_empty_figure(claims_figure):
     st.info(t("timeline.claims_empty_sentence", active=active), icon=":material/filter_alt_off:")
 else:
     if claimed.empty:
         st.caption(t("timeline.claims_missing"))
-    st.plotly_chart(claims_figure, key="timeline_claims", width="stretch", config=PLOTLY_CONFIG)
+    figure, chart_args = exported(claims_figure, "claims")
+    st.plotly_chart(figure, key="timeline_claims", width="stretch", **chart_args)
     show_table(claims_vs_records_table(selection.claims, unbounded.workshops, atlas.events, claimed=claimed,
                                        documented=documented, limit=MAX_TABLE_ROWS),
                t("timeline.claims_table"), total=table_size(claimed, documented))

@@ -67,7 +67,8 @@ for tab, name in zip(st.tabs([t(f"explore.tab.{name}") for name in TABLE_ORDER])
         draw_table(name)
 
 st.divider()
-st.subheader(t("explore.downloads.heading"))
+# A section of the page (h2 under the page title): an h3 straight after the h1 skips a heading level.
+st.header(t("explore.downloads.heading"))
 downloads, citation = st.columns([3, 2], gap="large")
 with downloads:
     draw_downloads(atlas, selection, permalink)

@@ -124,3 +124,13 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOT_DIR / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def wait_for_measured_map(page: Page) -> None:
+    """Wait until the map has been redrawn at the size the browser reported (the first draw uses a default size)."""
+    from components.map_view import MAP_HEIGHT_PX
+
+    page.wait_for_function(
+        "h => { const e = document.querySelector('[data-testid=\"stDeckGlJsonChart\"]');"
+        " return e && Math.round(e.getBoundingClientRect().height) !== h; }",
+        arg=MAP_HEIGHT_PX, timeout=PAGE_READY_TIMEOUT_MS)

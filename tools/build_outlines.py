@@ -19,7 +19,7 @@ MEMBER_STEM = "geopandas/datasets/naturalearth_lowres/naturalearth_lowres"
 REPO_ROOT = Path(__file__).resolve().parents[1]
 OUT_PATH = REPO_ROOT / "data" / "country_outlines.geojson"
 sys.path.insert(0, str(REPO_ROOT))
-from components.maps import MAP_OUTLINES_FILE, outline_features  # noqa: E402  (after the path is set)
+from components.map_deck import MAP_OUTLINES_FILE, outline_features  # noqa: E402  (after the path is set)
 DECIMALS = 3  # ~100 m: far finer than 1:110m linework, and keeps the file small
 
 # Natural Earth name -> (ISO 3166-1 alpha-2, ISO alpha-3 expected in the shapefile, focus).

@@ -139,13 +139,13 @@ def test_real_data_map(open_page):
 
 
 def test_a_layer_above_the_cap_is_drawn_grouped_by_place(open_page, tmp_path, monkeypatch):
-    from components import maps
+    from components import map_data
     from helpers import build_dataset
     from tools.make_synthetic import make_synthetic
 
     data_dir = tmp_path / "x5"
     make_synthetic(build_dataset(tmp_path / "mini"), data_dir, 5)   # 5 records in each of the fixture's places
-    monkeypatch.setattr(maps, "MAX_MARKERS_PER_LAYER", 4)
+    monkeypatch.setattr(map_data, "MAX_MARKERS_PER_LAYER", 4)
     app = open_page(MAP_PAGE, data_dir=data_dir)
     assert exceptions(app) == []
     spec = deck(app)

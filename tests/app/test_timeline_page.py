@@ -46,9 +46,13 @@ def test_country_filter_changes_the_traces(open_page, mini_dir):
     # Timeline of everything: the Kazakh events go; the regional meeting stays (regional events are included).
     assert drawn_ids(everyone[1]) == ["EV-001", "EV-002", "EV-003", "EV-004", "EV-005"]
     assert drawn_ids(kyrgyz[1]) == ["EV-003", "EV-005"]
-    # Growth: one panel per country, then Kyrgyzstan only.
+    # Growth: one panel per country, then Kyrgyzstan only (besides the filters and source line under every chart).
     assert [a["text"] for a in everyone[2]["layout"]["annotations"]] == ["Kazakhstan", "Kyrgyzstan"]
     assert [a["text"] for a in kyrgyz[2]["layout"]["annotations"]] == ["Kyrgyzstan"]
+    # Every chart says which filters made it and where it comes from, so a downloaded image does too.
+    for spec, filters in ((everyone[0], "Filters: no filters<br>"), (kyrgyz[0], "Filters: Kyrgyzstan<br>")):
+        source = spec["layout"]["title"]["subtitle"]["text"]
+        assert source.startswith(filters) and "Source: Luban Atlas, data version" in source
 
 
 def test_year_range_changes_the_traces_and_the_window(open_page, mini_dir):

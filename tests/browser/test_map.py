@@ -13,8 +13,9 @@ from PIL import Image
 from playwright.sync_api import Page
 
 from atlas import Filters, apply_filters, load_atlas
-from browser_support import PAGE_READY_TIMEOUT_MS, Server, screenshot, start_server, stop_server, wait_for_app
-from components import maps
+from browser_support import (PAGE_READY_TIMEOUT_MS, Server, screenshot, start_server, stop_server, wait_for_app,
+                             wait_for_measured_map)
+from components import map_data, map_deck, map_view
 from helpers import DATA_DIR, MINI_FIXTURE, REPO, build_dataset
 
 XSS_FIXTURE = REPO / "tests" / "fixtures" / "xss"
@@ -51,18 +52,20 @@ def open_map(page: Page, server: Server) -> None:
     page.goto(f"{server.url}/Map")
     wait_for_app(page)
     page.locator(DECK_CANVAS).wait_for(timeout=MAP_READY_TIMEOUT_MS)
+    wait_for_measured_map(page)
     time.sleep(ICONS_SETTLE_S)
 
 
 def marker_point(page: Page, atlas, record_id: str, zoom_in: int = 0) -> tuple[float, float]:
     """Page coordinates of a marker: Web Mercator projection of the opening view plus the marker's pixel offset."""
-    markers = maps.build_map_data(apply_filters(atlas, Filters()), atlas).markers
+    markers = map_data.build_map_data(apply_filters(atlas, Filters()), atlas).markers
     marker = markers[markers["record_id"] == record_id].iloc[0]
     # Under heavy load the chart can be redrawn from scratch (seen once at load average ~19): wait for it.
     box = page.locator(DECK_CANVAS).bounding_box(timeout=MAP_READY_TIMEOUT_MS)
-    view = maps.default_view(atlas)
-    view = maps.MapView(view.latitude, view.longitude, view.zoom + zoom_in)
-    x, y = maps.screen_position(marker["lon"], marker["lat"], view, box["width"], box["height"])
+    # The opening view is fitted to the map's measured size (components/map_viewport.py), which is the canvas.
+    view = map_view.default_view(atlas, round(box["width"]), round(box["height"]))
+    view = map_view.MapView(view.latitude, view.longitude, view.zoom + zoom_in)
+    x, y = map_view.screen_position(marker["lon"], marker["lat"], view, box["width"], box["height"])
     return box["x"] + x + marker["offset_x"], box["y"] + y + marker["offset_y"]
 
 
@@ -112,7 +115,7 @@ def test_map_draws_with_no_network(mini_server, new_page):
     assert count_colour(chart, (0, 158, 115)) > 40          # operating green markers were drawn
     assert count_colour(chart, (238, 242, 245), 2) > 5_000  # the offline background style
     assert count_colour(chart, (255, 255, 255), 0) > 5_000  # focus countries filled white
-    assert maps.MAP_OUTLINES_URL in local                   # ...from the served outlines file
+    assert map_deck.MAP_OUTLINES_URL in local                   # ...from the served outlines file
     assert {urlparse(url).hostname for url in external} <= ALLOWED_EXTERNAL_HOSTS, external
     screenshot(page, "map-mini")
 
@@ -125,7 +128,7 @@ def test_street_map_shows_through_the_outlines(mini_server, new_page):
         url = urlparse(route.request.url)
         if url.hostname in ("127.0.0.1", "localhost"):
             route.continue_()
-        elif url.hostname == urlparse(maps.TILE_STYLE).hostname and url.path.endswith(".json"):
+        elif url.hostname == urlparse(map_deck.TILE_STYLE).hostname and url.path.endswith(".json"):
             route.fulfill(status=200, content_type="application/json", body=style)
         else:
             route.abort()
@@ -179,7 +182,7 @@ def test_the_view_survives_a_filter_change(mini_server, new_page, mini_atlas):
     page = new_page()
     outline_fetches: list[str] = []
     page.on("request", lambda request: outline_fetches.append(request.url)
-            if urlparse(request.url).path == maps.MAP_OUTLINES_URL else None)
+            if urlparse(request.url).path == map_deck.MAP_OUTLINES_URL else None)
     open_map(page, mini_server)
     page.locator(".mapboxgl-ctrl-zoom-in").click()
     time.sleep(1.0)   # the zoom animates for a few hundred milliseconds

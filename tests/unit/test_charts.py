@@ -12,7 +12,8 @@ import pytest
 
 from atlas import Filters, apply_filters, load_atlas
 from atlas.dates import spans
-from components import charts
+from components import (chart_arrays, chart_base, chart_event_timeline, chart_growth, chart_milestone_strip,
+                        chart_per_year)
 from components.figures import assert_valid_figure
 from components.palette import STATUS_ORDER
 from helpers import DATA_DIR, build_dataset
@@ -50,18 +51,18 @@ def xs(trace_) -> list:
 
 
 def rows_of(workshops: pd.DataFrame, events: pd.DataFrame, today: pd.Timestamp = TODAY) -> pd.DataFrame:
-    return charts.workshop_rows(workshops, charts.workshop_milestones(workshops, events), today)
+    return chart_milestone_strip.workshop_rows(workshops, chart_milestone_strip.workshop_milestones(workshops, events), today)
 
 
 def milestone_strip(workshops: pd.DataFrame, events: pd.DataFrame, today: pd.Timestamp = TODAY, **options):
     """The milestone strip the way the page builds it: milestones once, then rows, then the figure."""
-    milestones = charts.workshop_milestones(workshops, events)
-    rows = charts.workshop_rows(workshops, milestones, today)
-    return charts.build_milestone_strip(rows, milestones, today, **options)
+    milestones = chart_milestone_strip.workshop_milestones(workshops, events)
+    rows = chart_milestone_strip.workshop_rows(workshops, milestones, today)
+    return chart_milestone_strip.build_milestone_strip(rows, milestones, today, **options)
 
 
 def growth_of(workshops: pd.DataFrame, events: pd.DataFrame, years: range) -> pd.DataFrame:
-    return charts.workshop_status_by_year(charts.stage_years(workshops, charts.workshop_milestones(workshops, events)),
+    return chart_growth.workshop_status_by_year(chart_growth.stage_years(workshops, chart_milestone_strip.workshop_milestones(workshops, events)),
                                           years)
 
 
@@ -140,8 +141,8 @@ def test_opened_workshop_gets_a_solid_bar_and_unopened_a_dotted_bar_to_today(min
     assert xs(waiting) == [pd.Timestamp("2024-10-16 12:00"), TODAY, None]
     assert list(waiting.y)[:2] == [1, 1]  # KZ-01 signed first (March 2023), so KG-01 is the second row
     assert waiting.line.dash == "dot"
-    assert waiting.line.color == charts.UNOPENED_BAR_COLOUR != opened.line.color
-    table = charts.milestone_strip_table(rows_of(mini.workshops, events))
+    assert waiting.line.color == chart_milestone_strip.UNOPENED_BAR_COLOUR != opened.line.color
+    table = chart_milestone_strip.milestone_strip_table(rows_of(mini.workshops, events))
     durations = dict(zip(table["Workshop"], table["Signed → opened"]))
     assert durations["Kazakhstan Luban Workshop (EKTU)"] == "9 months"
     assert durations["Kyrgyzstan Luban Workshop (KSTU)"] == "not opened: 19–20 months since signing"
@@ -157,18 +158,18 @@ def test_opened_workshop_gets_a_solid_bar_and_unopened_a_dotted_bar_to_today(min
 ])
 def test_months_between_partial_dates_is_a_range(first, second, expected):
     stamps = [pd.Timestamp(d) for d in (*first, *second)]
-    assert charts.months_range(*stamps) == expected
+    assert chart_milestone_strip.months_range(*stamps) == expected
 
 
 @pytest.mark.parametrize("builder", [
     lambda a: milestone_strip(a.workshops.iloc[0:0], a.events),
-    lambda a: charts.build_event_timeline(a.events.iloc[0:0]),
-    lambda a: charts.build_workshop_growth(growth_of(a.workshops.iloc[0:0], a.events, range(2020, 2026))),
-    lambda a: charts.build_events_per_year(charts.events_per_year(a.events.iloc[0:0])),
+    lambda a: chart_event_timeline.build_event_timeline(a.events.iloc[0:0]),
+    lambda a: chart_growth.build_workshop_growth(growth_of(a.workshops.iloc[0:0], a.events, range(2020, 2026))),
+    lambda a: chart_per_year.build_events_per_year(chart_per_year.events_per_year(a.events.iloc[0:0])),
 ])
 def test_empty_input_gives_an_explained_empty_figure(mini, builder):
     figure = builder(mini)
-    assert charts.is_empty_figure(figure)
+    assert chart_base.is_empty_figure(figure)
     assert figure.data == ()
     assert "No " in figure.layout.annotations[0].text
 
@@ -185,24 +186,24 @@ def test_empty_input_gives_an_explained_empty_figure(mini, builder):
 ])
 def test_lanes_keep_markers_apart(starts, ends, gap_days, lanes):
     stamps = lambda values: [pd.Timestamp(v) for v in values]  # noqa: E731
-    assert charts.assign_lanes(stamps(starts), stamps(ends), pd.Timedelta(days=gap_days)) == lanes
+    assert chart_event_timeline.assign_lanes(stamps(starts), stamps(ends), pd.Timedelta(days=gap_days)) == lanes
 
 
 def test_every_dated_event_is_drawn_once_in_its_country_band(mini):
-    figure = charts.build_event_timeline(mini.events)
+    figure = chart_event_timeline.build_event_timeline(mini.events)
     drawn = [row[0] for t in figure.data if t.mode == "markers" and t.customdata is not None for row in t.customdata]
     # EV-006 is undated: listed below the chart by the page, never drawn.
     assert sorted(drawn) == ["EV-001", "EV-002", "EV-003", "EV-004", "EV-005"]
-    assert charts.undated_titles(mini.events) == ["Joint research centre"]
+    assert chart_event_timeline.undated_titles(mini.events) == ["Joint research centre"]
     bands = [a.text for a in figure.layout.annotations]
     assert bands == ["<b>Kazakhstan</b> (3)", "<b>Kyrgyzstan</b> (1)", "<b>Regional</b> (1)"]
-    layout = charts.timeline_layout(mini.events).set_index("event_id")
+    layout = chart_event_timeline.timeline_layout(mini.events).set_index("event_id")
     # Regional last, each band below its own label lane.
     assert layout.loc["EV-005", "y"] > layout.loc["EV-003", "y"] > layout.loc["EV-001", "y"] >= 1
 
 
 def test_timeline_colours_and_hover(mini):
-    figure = charts.build_event_timeline(mini.events)
+    figure = chart_event_timeline.build_event_timeline(mini.events)
     confucius = trace(figure, "Confucius Institute")
     assert confucius.marker.color == "#CC79A7"
     assert confucius.marker.symbol == "circle-open"  # year precision
@@ -216,12 +217,12 @@ def test_timeline_colours_and_hover(mini):
 def test_record_text_is_escaped_in_hovers(mini):
     events = mini.events.copy()
     events.loc[events["event_id"] == "EV-005", "title"] = "<img src=x onerror=alert(1)>"
-    conference = trace(charts.build_event_timeline(events), "Conference")
+    conference = trace(chart_event_timeline.build_event_timeline(events), "Conference")
     assert conference.customdata[0][1] == "&lt;img src=x onerror=alert(1)&gt;"
 
 
 def test_year_range_sets_the_visible_window(mini):
-    figure = charts.build_event_timeline(mini.events, year_range=(2023, 2024))
+    figure = chart_event_timeline.build_event_timeline(mini.events, year_range=(2023, 2024))
     assert [pd.Timestamp(x) for x in figure.layout.xaxis.range] == [pd.Timestamp("2023-01-01"), pd.Timestamp("2025-01-01")]
 
 
@@ -253,21 +254,21 @@ def test_a_year_precision_milestone_counts_in_its_year(mini):
 
 def test_growth_figure_has_one_panel_per_country_and_status_colours(mini):
     growth = growth_of(mini.workshops, mini.events, range(2023, 2026))
-    figure = charts.build_workshop_growth(growth)
+    figure = chart_growth.build_workshop_growth(growth)
     assert [a.text for a in figure.layout.annotations] == ["Kazakhstan", "Kyrgyzstan"]
     operating = [t for t in figure.data if t.name == "Operating"]
     assert [list(t.y) for t in operating] == [[0, 1, 1], [0, 1, 1]]
     assert operating[0].marker.color == "#009E73"
-    table = charts.workshop_growth_table(growth)
+    table = chart_growth.workshop_growth_table(growth)
     assert table.loc[table["Year"] == 2024, "Total"].tolist() == [2, 1]
 
 
 def test_events_per_year_counts_dated_events_in_their_year(mini):
-    per_year = charts.events_per_year(mini.events)
+    per_year = chart_per_year.events_per_year(mini.events)
     assert {(r.year, r.category): r.events for r in per_year.itertuples()} == {
         (2009, "confucius_institute"): 1, (2023, "luban_workshop"): 2, (2024, "luban_workshop"): 1,
         (2025, "conference"): 1}
-    figure = charts.build_events_per_year(per_year)
+    figure = chart_per_year.build_events_per_year(per_year)
     workshop_bars = trace(figure, "Luban Workshop")
     assert list(workshop_bars.x)[:1] == [2009] and sum(workshop_bars.y) == 3
     # Conference shares its colour with forums and summits, so it carries a pattern.
@@ -280,41 +281,41 @@ def test_events_per_year_counts_dated_events_in_their_year(mini):
     ("Luban Workshop", "Luban Workshop"),  # nothing left after removing the shared words: keep the name
 ])
 def test_workshop_labels_drop_the_words_every_row_shares(name, label):
-    assert charts.workshop_label(name) == label
+    assert chart_base.workshop_label(name) == label
 
 
 def test_limits_keep_the_first_workshops_and_the_latest_events(mini):
     strip = milestone_strip(mini.workshops, mini.events, limit=2)
     assert list(strip.layout.yaxis.tickvals) == [0, 1]  # KZ-01 and KG-01; KZ-04 (no milestone) is cut
-    timeline = charts.build_event_timeline(mini.events, limit=2)
+    timeline = chart_event_timeline.build_event_timeline(mini.events, limit=2)
     drawn = sorted(row[0] for t in timeline.data if t.mode == "markers" and t.customdata is not None
                    for row in t.customdata)
     assert drawn == ["EV-003", "EV-005"]  # October 2024 and May 2025: the two most recent dated events
-    table = charts.event_timeline_table(mini.events, limit=2)
+    table = chart_event_timeline.event_timeline_table(mini.events, limit=2)
     assert table["Id"].tolist() == ["EV-004", "EV-001"]  # the table is earliest first
 
 
 def test_strip_table_shows_the_first_rows_only(mini):
     rows = rows_of(mini.workshops, mini.events)
-    assert charts.milestone_strip_table(rows, limit=2)["Workshop"].tolist() == rows["name_en"].tolist()[:2]
-    assert len(charts.milestone_strip_table(rows)) == 3
+    assert chart_milestone_strip.milestone_strip_table(rows, limit=2)["Workshop"].tolist() == rows["name_en"].tolist()[:2]
+    assert len(chart_milestone_strip.milestone_strip_table(rows)) == 3
 
 
 def test_dated_count_leaves_out_undated_events(mini):
-    assert charts.dated_count(mini.events) == 5  # EV-006 has no date
-    assert charts.dated_count(mini.events.iloc[0:0]) == 0
+    assert chart_event_timeline.dated_count(mini.events) == 5  # EV-006 has no date
+    assert chart_event_timeline.dated_count(mini.events.iloc[0:0]) == 0
 
 
 def test_milestones_of_workshops_not_given_are_ignored(mini):
     # The page computes milestones once for every workshop before the year range and passes them for the selection.
-    everyone = charts.workshop_milestones(mini.workshops, mini.events)
+    everyone = chart_milestone_strip.workshop_milestones(mini.workshops, mini.events)
     kyrgyz = mini.workshops[mini.workshops["workshop_id"] == "LW-KG-01"]
-    rows = charts.workshop_rows(kyrgyz, everyone, TODAY)
+    rows = chart_milestone_strip.workshop_rows(kyrgyz, everyone, TODAY)
     assert (rows["workshop_id"].tolist(), rows["milestone_count"].tolist()) == (["LW-KG-01"], [1])
-    figure = charts.build_milestone_strip(rows, everyone, TODAY)
+    figure = chart_milestone_strip.build_milestone_strip(rows, everyone, TODAY)
     drawn = [row[0] for t in figure.data if t.mode == "markers" and t.customdata is not None for row in t.customdata]
     assert drawn == ["EV-003"]
-    assert counts(charts.workshop_status_by_year(charts.stage_years(kyrgyz, everyone), range(2024, 2026))) == {
+    assert counts(chart_growth.workshop_status_by_year(chart_growth.stage_years(kyrgyz, everyone), range(2024, 2026))) == {
         ("Kyrgyzstan", 2024, "operating"): 1, ("Kyrgyzstan", 2025, "operating"): 1}
 
 
@@ -350,28 +351,28 @@ def growth_year_by_year(stages: pd.DataFrame, years: range) -> dict:
 @pytest.mark.parametrize("filters", [Filters(), Filters(countries=("KZ",)), Filters(statuses=("announced",))])
 def test_growth_in_one_pass_matches_counting_year_by_year(curated, filters):
     workshops = apply_filters(curated, filters).workshops
-    stages = charts.stage_years(workshops, charts.workshop_milestones(workshops, curated.events))
-    years = charts.growth_years(stages, TODAY)
+    stages = chart_growth.stage_years(workshops, chart_milestone_strip.workshop_milestones(workshops, curated.events))
+    years = chart_growth.growth_years(stages, TODAY)
     assert years.stop == TODAY.year + 1 and len(years) >= 3
     expected = growth_year_by_year(stages, years)
-    assert expected and counts(charts.workshop_status_by_year(stages, years)) == expected
+    assert expected and counts(chart_growth.workshop_status_by_year(stages, years)) == expected
     # A window of years still counts what was reached before it.
-    assert counts(charts.workshop_status_by_year(stages, range(2024, 2026))) == {
+    assert counts(chart_growth.workshop_status_by_year(stages, range(2024, 2026))) == {
         key: value for key, value in expected.items() if key[1] in (2024, 2025)}
 
 
 def page_figures(atlas, filters: Filters, year_range=None, strip_limit=60, timeline_limit=1500) -> dict:
     """Every Timeline chart for one selection, built the way the page builds them."""
     selection = apply_filters(atlas, filters)
-    milestones = charts.workshop_milestones(selection.workshops, atlas.events)
-    rows = charts.workshop_rows(selection.workshops, milestones, TODAY)
-    stages = charts.stage_years(selection.workshops, milestones)
+    milestones = chart_milestone_strip.workshop_milestones(selection.workshops, atlas.events)
+    rows = chart_milestone_strip.workshop_rows(selection.workshops, milestones, TODAY)
+    stages = chart_growth.stage_years(selection.workshops, milestones)
     return {
-        "strip": charts.build_milestone_strip(rows, milestones, TODAY, year_range=year_range, limit=strip_limit),
-        "everything": charts.build_event_timeline(selection.events, year_range=year_range, limit=timeline_limit),
-        "growth": charts.build_workshop_growth(charts.workshop_status_by_year(
-            stages, charts.growth_years(stages, TODAY, year_range=year_range))),
-        "per_year": charts.build_events_per_year(charts.events_per_year(selection.events)),
+        "strip": chart_milestone_strip.build_milestone_strip(rows, milestones, TODAY, year_range=year_range, limit=strip_limit),
+        "everything": chart_event_timeline.build_event_timeline(selection.events, year_range=year_range, limit=timeline_limit),
+        "growth": chart_growth.build_workshop_growth(chart_growth.workshop_status_by_year(
+            stages, chart_growth.growth_years(stages, TODAY, year_range=year_range))),
+        "per_year": chart_per_year.build_events_per_year(chart_per_year.events_per_year(selection.events)),
     }
 
 
@@ -382,7 +383,7 @@ def test_timeline_figures_are_valid_plotly_figures_on_real_data(curated, filters
     figures = page_figures(curated, filters, year_range)
     for name, figure in figures.items():
         assert_valid_figure(figure)
-    drawn = [figure for figure in figures.values() if not charts.is_empty_figure(figure)]
+    drawn = [figure for figure in figures.values() if not chart_base.is_empty_figure(figure)]
     assert len(drawn) >= 2 and all(figure.data for figure in drawn)
     if year_range:
         assert [pd.Timestamp(x).year for x in figures["everything"].layout.xaxis.range] == [2024, 2026]
@@ -395,25 +396,25 @@ def test_timeline_figures_are_valid_at_the_edges(mini, filters):
     # dated milestone; limits smaller than the selection.
     for figure in page_figures(mini, filters, strip_limit=1, timeline_limit=1).values():
         assert_valid_figure(figure)
-    assert_valid_figure(charts.empty_figure("No data"))
+    assert_valid_figure(chart_base.empty_figure("No data"))
 
 
 def test_small_trace_arrays_go_to_plotly_as_lists_and_large_ones_as_arrays():
     # Lists are cheaper for plotly to serialise when short, arrays when long; both must keep the values.
     middle_of_october = np.array(["2024-10-16T12:00"], dtype="datetime64[ns]")
-    assert charts._array(middle_of_october) == [datetime.datetime(2024, 10, 16, 12)]
-    assert charts._array(np.array([0, 2])) == [0, 2]
-    many = np.arange(charts.LIST_BELOW)
-    assert charts._array(many) is many
+    assert chart_arrays.array(middle_of_october) == [datetime.datetime(2024, 10, 16, 12)]
+    assert chart_arrays.array(np.array([0, 2])) == [0, 2]
+    many = np.arange(chart_arrays.LIST_BELOW)
+    assert chart_arrays.array(many) is many
 
 
 def test_limits_break_ties_on_one_date_by_id_and_put_undated_last(mini):
     events = mini.events
     for event_id in ("EV-003", "EV-001", "EV-005", "EV-002", "EV-004"):
         events = redate(events, event_id, "2024-05-01", "day")
-    timeline = charts.build_event_timeline(events, limit=2)
+    timeline = chart_event_timeline.build_event_timeline(events, limit=2)
     drawn = sorted(row[0] for t in timeline.data if t.mode == "markers" and t.customdata is not None
                    for row in t.customdata)
     assert drawn == ["EV-004", "EV-005"]
-    assert charts.event_timeline_table(events, limit=2)["Id"].tolist() == ["EV-001", "EV-002"]
-    assert charts.event_timeline_table(events, limit=6)["Id"].tolist()[-1] == "EV-006"  # the undated one
+    assert chart_event_timeline.event_timeline_table(events, limit=2)["Id"].tolist() == ["EV-001", "EV-002"]
+    assert chart_event_timeline.event_timeline_table(events, limit=6)["Id"].tolist()[-1] == "EV-006"  # the undated one

@@ -8,7 +8,7 @@ import pytest
 from atlas import load_atlas
 from atlas.dates import spans
 from components import claims_chart
-from components.charts import is_empty_figure
+from components.chart_base import is_empty_figure
 from components.figures import assert_valid_figure
 from helpers import DATA_DIR, build_dataset
 

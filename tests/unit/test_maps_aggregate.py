@@ -7,7 +7,7 @@ import json
 import pytest
 
 from atlas import Filters, apply_filters, load_atlas
-from components import maps
+from components import map_data, map_deck, map_grouping, map_icons, map_legend, map_view
 from components.palette import STATUS_COLOURS
 from helpers import REPO, build_dataset
 from tools.make_synthetic import make_synthetic
@@ -33,11 +33,11 @@ def x10(tmp_path_factory):
 
 
 def grouped(atlas, limit=CAP, filters=Filters(), **layers):
-    return maps.build_map_data(apply_filters(atlas, filters), atlas, limit=limit, **layers)
+    return map_data.build_map_data(apply_filters(atlas, filters), atlas, limit=limit, **layers)
 
 
 def deck_text(atlas, data) -> str:
-    return maps.build_deck(data, atlas, maps.default_view(atlas)).to_json()
+    return map_deck.build_deck(data, atlas, map_view.default_view(atlas)).to_json()
 
 
 def layer(spec: dict, layer_id: str) -> dict:
@@ -50,7 +50,7 @@ def test_layers_above_the_cap_become_one_marker_per_place_whose_counts_add_up(x5
     assert (data.workshop_total, data.site_total, data.partner_total, data.arc_total) == (15, 15, 10, 10)
     for frame, total in ((data.workshops, data.workshop_total), (data.sites, data.site_total),
                          (data.partners, data.partner_total), (data.arcs, data.arc_total)):
-        assert set(frame["record_kind"]) == {maps.GROUP}
+        assert set(frame["record_kind"]) == {map_grouping.GROUP}
         assert frame["count"].sum() == total
     assert dict(data.grouped) == {"workshops": 3, "sites": 3, "partners": 2, "arcs": 2}
     workshops = data.workshops.set_index("place")
@@ -77,7 +77,7 @@ def test_grouped_deck_sizes_markers_labels_counts_and_stays_the_same_size_as_dat
     spec = json.loads(large)
     assert [len(layer(spec, name)["data"]) for name in ("partner-arcs", "partners", "sites", "workshops")] == [2, 2, 3, 3]
     sizes = {r["size"] for r in layer(spec, "workshops")["data"]}
-    assert sizes == {maps.ICON_SIZE_PX["workshop"] + 6}                  # 10 per place: 6 px bigger than one
+    assert sizes == {map_icons.ICON_SIZE_PX["workshop"] + 6}                  # 10 per place: 6 px bigger than one
     assert {r["width"] for r in layer(spec, "partner-arcs")["data"]} == {4.5}
     labels = layer(spec, "group-counts")["data"]
     assert [label["text"] for label in labels] == ["10"] * 8            # under each of the 3 + 3 + 2 markers
@@ -89,7 +89,7 @@ def test_grouped_deck_sizes_markers_labels_counts_and_stays_the_same_size_as_dat
 def test_places_beyond_the_cap_keep_the_largest_and_the_caption_says_so(x5):
     data = grouped(x5, limit=2)
     assert len(data.workshops) == 2 and data.workshops["count"].sum() == 10
-    text = maps.caption_text(data)
+    text = map_legend.caption_text(data)
     assert ("The 15 workshops are more than the 2 markers the map draws one by one, so they are grouped by place "
             "(3 places); filter or use Explore to see them individually.") in text
     assert "Only the 2 largest of these 3 places are drawn." in text
@@ -98,7 +98,7 @@ def test_places_beyond_the_cap_keep_the_largest_and_the_caption_says_so(x5):
 
 
 def test_hidden_links_are_not_mentioned_as_grouped(x5):
-    text = maps.caption_text(grouped(x5, show_arcs=False, show_sites=False))
+    text = map_legend.caption_text(grouped(x5, show_arcs=False, show_sites=False))
     assert "partner links hidden" in text and "other sites hidden" in text
     assert "partner institutions are grouped" not in text and "other sites are more" not in text
     assert "The 15 workshops are more than the 4 markers" in text
@@ -112,35 +112,35 @@ def test_below_the_cap_every_record_keeps_its_own_marker(x5):
     spec = json.loads(deck_text(x5, data))
     assert "group-counts" not in {item["id"] for item in spec["layers"]}
     assert layer(spec, "partner-arcs")["getWidth"] == 2.5
-    assert {r["size"] for r in layer(spec, "workshops")["data"]} == {maps.ICON_SIZE_PX["workshop"]}
-    assert "grouped" not in maps.caption_text(data) and "grouped" not in maps.legend_html(data)
+    assert {r["size"] for r in layer(spec, "workshops")["data"]} == {map_icons.ICON_SIZE_PX["workshop"]}
+    assert "grouped" not in map_legend.caption_text(data) and "grouped" not in map_legend.legend_html(data)
 
 
 def test_clicking_a_group_opens_no_record_but_names_what_it_stands_for(x5):
     data = grouped(x5)
     oskemen = data.workshops.loc[data.workshops["place"] == "Oskemen", "record_id"].iloc[0]
-    picked = maps.selected_record({"objects": {"workshops": [{"record_kind": maps.GROUP, "record_id": oskemen}]}}, data)
-    assert picked == (maps.GROUP, oskemen)
-    assert maps.group_title(data, oskemen) == "5 workshops in Oskemen, Kazakhstan"
+    picked = map_legend.selected_record({"objects": {"workshops": [{"record_kind": map_grouping.GROUP, "record_id": oskemen}]}}, data)
+    assert picked == (map_grouping.GROUP, oskemen)
+    assert map_legend.group_title(data, oskemen) == "5 workshops in Oskemen, Kazakhstan"
     arc = data.arcs["record_id"].iloc[0]
-    assert maps.selected_record({"objects": {"partner-arcs": [{"record_kind": maps.GROUP, "record_id": arc}]}},
-                                data) == (maps.GROUP, arc)
+    assert map_legend.selected_record({"objects": {"partner-arcs": [{"record_kind": map_grouping.GROUP, "record_id": arc}]}},
+                                data) == (map_grouping.GROUP, arc)
     # Gone after a filter change (Kyrgyzstan only: 5 workshops, below the cap): nothing stays selected.
     narrowed = grouped(x5, filters=Filters(countries=("KG",)), limit=5)
-    assert maps.selected_record({"objects": {"workshops": [{"record_kind": maps.GROUP, "record_id": oskemen}]}},
+    assert map_legend.selected_record({"objects": {"workshops": [{"record_kind": map_grouping.GROUP, "record_id": oskemen}]}},
                                 narrowed) is None
-    assert maps.group_title(narrowed, oskemen) == ""
+    assert map_legend.group_title(narrowed, oskemen) == ""
 
 
 def test_table_lists_groups_as_places(x5):
-    table, total = maps.records_table(grouped(x5))
+    table, total = map_legend.records_table(grouped(x5))
     assert total == 8                                     # 3 workshop, 3 site and 2 partner places
     row = table[table["Name"] == "5 workshops in Oskemen, Kazakhstan"].iloc[0]
     assert (row["Location"], row["ID"], row["Status / category"]) == ("grouped by place", "", "Operating")
 
 
 def test_place_keys_ignore_case_and_spaces_and_fall_back_to_coordinates():
-    keys = maps.place_keys(["KG", "KG", "KZ", "KG", "KG"], ["Bishkek", " bishkek", "Bishkek", "", ""],
+    keys = map_grouping.place_keys(["KG", "KG", "KZ", "KG", "KG"], ["Bishkek", " bishkek", "Bishkek", "", ""],
                            [74.57, 74.58, 74.57, 75.0, 75.00001], [42.87, 42.87, 42.87, 42.0, 42.0]).to_pylist()
     assert keys[0] == keys[1] != keys[2]                 # same city spelt differently; same name, other country
     assert keys[3] == keys[4] and "|" not in keys[3]     # no name: rounded coordinates
@@ -156,19 +156,19 @@ def test_hostile_place_text_in_groups_reaches_the_chart_defused(tmp_path):
 
 
 def test_tooltip_hint_says_what_a_click_does_once_groups_are_on_the_map(x5):
-    deck = maps.build_deck(grouped(x5, limit=14), x5, maps.default_view(x5))   # every layer above the cap
+    deck = map_deck.build_deck(grouped(x5, limit=14), x5, map_view.default_view(x5))   # every layer above the cap
     spec = json.loads(deck.to_json())
     assert "{tt_hint}" in deck._tooltip["html"] and "Click for the full record" not in deck._tooltip["html"]
     hints = {(r["record_kind"], r["tt_hint"]) for item in spec["layers"]
              if item["id"] in ("workshops", "sites", "partners", "partner-arcs") for r in item["data"]}
-    assert hints == {(maps.GROUP, "Click for a note on how to see these records")}
+    assert hints == {(map_grouping.GROUP, "Click for a note on how to see these records")}
     mixed = json.loads(deck_text(x5, grouped(x5, filters=Filters(countries=("KG",)), limit=5)))
     workshops = layer(mixed, "workshops")["data"]
     assert {r["record_kind"] for r in workshops} == {"workshop"}              # 5: not above the cap
     assert {r["tt_hint"] for r in workshops} == {"Click for the full record and its sources"}
-    assert {r["record_kind"] for r in layer(mixed, "sites")["data"]} == {maps.GROUP}
+    assert {r["record_kind"] for r in layer(mixed, "sites")["data"]} == {map_grouping.GROUP}
     # Without groups the template keeps its fixed hint and the records carry none.
-    plain_deck = maps.build_deck(grouped(x5, limit=1000), x5, maps.default_view(x5))
+    plain_deck = map_deck.build_deck(grouped(x5, limit=1000), x5, map_view.default_view(x5))
     plain = json.loads(plain_deck.to_json())
-    assert plain_deck._tooltip == maps.tooltip_spec() and "{tt_hint}" not in plain_deck._tooltip["html"]
+    assert plain_deck._tooltip == map_deck.tooltip_spec() and "{tt_hint}" not in plain_deck._tooltip["html"]
     assert not [r for r in layer(plain, "workshops")["data"] if "tt_hint" in r]
