@@ -13,7 +13,7 @@ import streamlit as st
 
 from atlas import Atlas
 from atlas.dates import format_with_precision
-from atlas.i18n import number, t
+from atlas.i18n import labelled, number, t
 from atlas.localise import FALLBACK, TRANSLATION
 from components.text import md_escape, md_link
 
@@ -80,7 +80,7 @@ def _draw_text_origin(record: pd.Series) -> None:
 
 def _draw_sources_and_conflicts(atlas: Atlas, record: pd.Series) -> None:
     if record.get("conflict_note"):
-        st.warning(f"**{t('detail.conflicts')}**: {md_escape(record['conflict_note'])}", icon=":material/difference:")
+        st.warning(labelled(f"**{t('detail.conflicts')}**", md_escape(record['conflict_note'])), icon=":material/difference:")
     if record.get("notes"):
         st.caption(md_escape(record["notes"]))
     st.markdown(f"**{t('detail.sources')}**")
@@ -105,7 +105,7 @@ def _draw_workshop(atlas: Atlas, record: pd.Series) -> None:
         facts.append((t("detail.students"), f"{qualifier}{number(int(record['students_trained']))} ({t('detail.as_of')} {record['students_as_of']})"))
     if record["status_note"]:
         facts.append((t("detail.status_note"), record["status_note"]))
-    st.markdown("\n".join(f"- **{label}**: {md_escape(value)}" for label, value in facts))
+    st.markdown("\n".join("- " + labelled(f"**{label}**", md_escape(value)) for label, value in facts))
     milestones = atlas.events[atlas.events["workshop_id"] == record["workshop_id"]].sort_values("date_start")
     if not milestones.empty:
         st.markdown(f"**{t('detail.milestones')}**")
@@ -128,12 +128,14 @@ def _draw_event(atlas: Atlas, record: pd.Series) -> None:
         (t("detail.category"), t(f"category.{record['category']}")
          + (f" · {t('milestone.' + record['milestone'])}" if record["milestone"] else "")),
         (t("detail.country"), record["country_name"]),
-        (t("detail.place"), f"{place} ({t('location.' + record['coord_precision'])})"),
+        # No place and no coordinates say the same thing once, not "place not stated (place not stated)".
+        (t("detail.place"), f"{place} ({t('location.' + record['coord_precision'])})" if record["place"]
+         or record["coord_precision"] != "none" else place),
         (t("detail.institutions"), "; ".join(record["institution_names"]) or "—"),
     ]
     if record["other_participants"]:
         facts.append((t("detail.participants"), record["other_participants"]))
-    st.markdown("\n".join(f"- **{label}**: {md_escape(value)}" for label, value in facts))
+    st.markdown("\n".join("- " + labelled(f"**{label}**", md_escape(value)) for label, value in facts))
     st.markdown(md_escape(record["summary"]))
     _draw_sources_and_conflicts(atlas, record)
 
@@ -149,7 +151,7 @@ def _draw_institution(atlas: Atlas, record: pd.Series) -> None:
         (t("detail.kind"), t(f"institution_kind.{record['kind']}")),
         (t("detail.place"), f"{record['city'] or '—'}, {record['country_name']} ({t('location.' + record['coord_precision'])})"),
     ]
-    st.markdown("\n".join(f"- **{label}**: {md_escape(value)}" for label, value in facts))
+    st.markdown("\n".join("- " + labelled(f"**{label}**", md_escape(value)) for label, value in facts))
     name_sources = tuple(dict.fromkeys(record.get("name_ru_source_ids", ()) + record.get("name_zh_source_ids", ())))
     if name_sources:
         st.caption(t("detail.name_sources", sources=", ".join(name_sources)))

@@ -11,7 +11,7 @@ import streamlit as st
 from atlas import Atlas, Selection
 from atlas.export import (EXPORT_TABLES, MIME_TYPES, bibtex, citation_text, file_name, table_csv_bytes,
                           to_geojson_bytes, to_json_bytes, to_xlsx_bytes, to_zip_bytes)
-from atlas.i18n import t
+from atlas.i18n import join_list, t
 from atlas.permalink import to_query_string, view_url
 from components.tables import counted
 
@@ -48,7 +48,7 @@ def draw_permalink(url: str) -> None:
 
 
 def _counts(selection: Selection) -> str:
-    return ", ".join(counted(name, len(selection.table(name))) for name in EXPORT_TABLES)
+    return join_list([counted(name, len(selection.table(name))) for name in EXPORT_TABLES])
 
 
 def file_rows(selection: Selection, fmt: str, table: str) -> int:
