@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from atlas import Atlas
-from atlas.dates import format_with_precision
+from atlas.dates import format_partial, format_with_precision
 from atlas.i18n import labelled, number, t
 from atlas.localise import FALLBACK, TRANSLATION
 from components.text import md_escape, md_link
@@ -59,7 +59,7 @@ def _source_lines(atlas: Atlas, source_ids: tuple[str, ...]) -> list[str]:
         if source["published"]:
             details.append(md_escape(format_with_precision(source["published"], source["published_precision"])))
         elif source.get("accessed"):
-            details.append(md_escape(t("detail.undated_accessed", date=source["accessed"])))
+            details.append(md_escape(t("detail.undated_accessed", date=format_partial(source["accessed"], long=True))))
         if source["is_mirror"]:
             original = source.get("canonical_url") or ""
             details.append(t("detail.mirror") + (f" ({md_link(t('detail.original_at'), original)})" if original else ""))
@@ -99,10 +99,10 @@ def _draw_workshop(atlas: Atlas, record: pd.Series) -> None:
         (t("detail.majors"), "; ".join(record["majors"])),
     ]
     if pd.notna(record["area_m2"]):
-        facts.append((t("detail.area"), f"{number(round(record['area_m2']))} m² ({t('detail.as_of')} {record['area_as_of']})"))
+        facts.append((t("detail.area"), f"{number(round(record['area_m2']))} m² ({t('detail.as_of')} {format_partial(record['area_as_of'], long=True)})"))
     if pd.notna(record["students_trained"]):
         qualifier = t(f"detail.qualifier_{record['students_qualifier'] or 'exact'}")
-        facts.append((t("detail.students"), f"{qualifier}{number(int(record['students_trained']))} ({t('detail.as_of')} {record['students_as_of']})"))
+        facts.append((t("detail.students"), f"{qualifier}{number(int(record['students_trained']))} ({t('detail.as_of')} {format_partial(record['students_as_of'], long=True)})"))
     if record["status_note"]:
         facts.append((t("detail.status_note"), record["status_note"]))
     st.markdown("\n".join("- " + labelled(f"**{label}**", md_escape(value)) for label, value in facts))

@@ -21,7 +21,7 @@ from pydeck.bindings.json_tools import default_serialize
 from atlas.arrays import is_in
 from atlas import Atlas, Selection
 from atlas.dates import format_partial, format_with_precision
-from atlas.i18n import t, tn
+from atlas.i18n import labelled, t, tn
 from components.palette import CATEGORY_COLOURS, STATUS_COLOURS, STATUS_ORDER, hex_to_rgb
 
 OFFLINE_STYLE = "/app/static/offline-map-style.json"
@@ -189,7 +189,7 @@ def key_dates(workshop_ids: pd.Series, events: pd.DataFrame) -> dict[str, list[s
     dates: dict[str, list[str]] = {}
     for (workshop_id, milestone), i in sorted(first.items(), key=lambda item: (item[0][0], order[item[0][1]])):
         when = format_with_precision(rows["date"][i], rows["date_precision"][i])
-        dates.setdefault(workshop_id, []).append(f"{t('milestone.' + milestone)}: {when}")
+        dates.setdefault(workshop_id, []).append(labelled(t("milestone." + milestone), when))
     return dates
 
 
