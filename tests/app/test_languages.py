@@ -87,3 +87,13 @@ def test_case_and_spaces_in_a_language_code_are_forgiven(open_page, mini_dir, va
     assert app.sidebar.warning.len == 0
     assert app.title[0].value == t("app.title", language)
     assert app.query_params["lang"] == language
+
+
+@pytest.mark.parametrize(("params", "expected"), [
+    ({"lang": "ru", "country": "KZ"}, "?country=KZ&lang=ru"),   # the on-page permalink keeps the language
+    ({"lang": "zh"}, "?lang=zh"),                                # even with no filter
+    ({"country": "KZ"}, "?country=KZ"),                          # English for an English browser: no lang=
+])
+def test_the_permalink_on_the_page_carries_the_language(open_page, mini_dir, params, expected):
+    app = open_page("pages/3_Explore.py", data_dir=mini_dir, **params)
+    assert app.code[0].value == expected
