@@ -16,7 +16,7 @@ from openpyxl.styles import Font
 
 from atlas.dates import format_partial
 from atlas.filters import Filters, Selection
-from atlas.i18n import t
+from atlas.i18n import current_language, labelled, t
 from atlas.load import Atlas
 from atlas.permalink import PARAM_NAMES, to_params
 
@@ -48,9 +48,20 @@ MIME_TYPES = {
 
 # ---------------------------------------------------------------- filters in words and file names
 
+def _country_names(atlas: Atlas) -> dict[str, str]:
+    """iso2 -> the country's name in this run's language (countries.csv name_ru/name_zh), English where none.
+
+    Downloads are built from the data as published, whose name_en is English: a Russian README says Казахстан.
+    """
+    countries = atlas.countries
+    column = f"name_{current_language()}"
+    names = countries[column] if column in countries.columns else countries["name_en"]
+    return dict(zip(countries["iso2"], names.where(names != "", countries["name_en"])))
+
+
 def describe_filters(atlas: Atlas, filters: Filters) -> dict[str, str]:
     """Each active filter in words, keyed by its URL parameter: {'country': 'Kazakhstan', 'years': '2023–2025'}."""
-    names = dict(zip(atlas.countries["iso2"], atlas.countries["name_en"]))
+    names = _country_names(atlas)
     low, high = atlas.year_bounds
     words: dict[str, str] = {}
     for param in to_params(filters):
@@ -76,7 +87,7 @@ def filters_sentence(atlas: Atlas, filters: Filters) -> str:
     words = describe_filters(atlas, filters)
     if not words:
         return t("export.no_filters")
-    return "; ".join(f"{t(f'export.param.{param}')}: {value}" for param, value in words.items())
+    return "; ".join(labelled(t(f"export.param.{param}"), value) for param, value in words.items())
 
 
 def _file_safe(text: str) -> str:
@@ -234,7 +245,7 @@ def _row_counts(selection: Selection) -> list[tuple[str, int, int]]:
 
 def readme_text(atlas: Atlas, selection: Selection, permalink: str = "", today: date | None = None) -> str:
     """README.md of the ZIP: what, which version, which filters, how to cite, licence, every source cited."""
-    facts = "\n".join(f"- **{label}**: {value}" for label, value in readme_facts(atlas, selection, permalink, today))
+    facts = "\n".join("- " + labelled(f"**{label}**", value) for label, value in readme_facts(atlas, selection, permalink, today))
     counts = "\n".join(f"- `{name}.csv`: " + t("export.rows_of", rows=rows, total=total)
                        for name, rows, total in _row_counts(selection))
     references = "\n".join(f"- `{name}.csv`: " + t("export.reference_table") for name in REFERENCE_TABLES)

@@ -409,3 +409,17 @@ def test_readme_is_in_the_chosen_language(translated, language, line):
     assert list(workbook["events"].values)[0][0] == "event_id"
     title = translated.package["title"]
     assert readme.splitlines()[0] == "# " + export.t("export.readme_heading", language, title=title)
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    # the README of a download made on the Russian page names the country in Russian (countries.csv name_ru),
+    # though the file's tables keep the data as published
+    ("ru", "Страны: Казахстан"),
+    ("zh", "国家：哈萨克斯坦"),      # and with the Chinese full-width colon
+    ("en", "Countries: Kazakhstan"),
+])
+def test_readme_names_the_filtered_country_in_the_chosen_language(mini, language, expected):
+    from atlas.i18n import language_context
+    with language_context(language):
+        sentence = export.filters_sentence(mini, Filters(countries=("KZ",)))
+    assert sentence == expected
