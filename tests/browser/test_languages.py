@@ -12,6 +12,7 @@ from playwright.sync_api import Page
 
 from atlas import load_atlas
 from atlas.i18n import TEMPLATE, entries
+from components.charts import workshop_label
 from browser_support import PAGE_READY_TIMEOUT_MS, screenshot, wait_for_app
 from helpers import DATA_DIR
 
@@ -117,6 +118,8 @@ def record_texts() -> tuple[str, ...]:
     texts = {" ".join(str(value).split()) for table, names in columns.items() for name in names
              for value in atlas.table(table)[name] if isinstance(value, str) and len(value) >= MIN_FRAGMENT_CHARS}
     texts |= {alias for aliases in atlas.institutions["aliases"] for alias in aliases if len(alias) >= MIN_FRAGMENT_CHARS}
+    # The timeline labels a workshop's row by its name without the words every row shares.
+    texts |= {workshop_label(name) for name in atlas.workshops["name_en"]}
     # The dataset's own title and its README's headings (the About page shows data/README.md, a document of the
     # data written in English, not catalog text).
     texts.add(atlas.package.get("title", ""))
@@ -145,6 +148,21 @@ def whole_page_screenshot(page: Page, name: str):
     page.set_viewport_size({"width": 1400, "height": min(max(int(height) + 100, 1000), MAX_SCREENSHOT_HEIGHT_PX)})
     page.wait_for_timeout(1500)   # charts redraw at the new size
     return screenshot(page, name)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def warm_server(server, browser):
+    """Each language's display copy of the atlas is built once per server on its first page: done here, outside
+    the tests' time limits (a cold first page took over 90 s on this loaded 2-core machine)."""
+    context = browser.new_context()
+    page = context.new_page()
+    for language in TRANSLATED:
+        try:
+            page.goto(f"{server.url}/?lang={language}")
+            wait_for_app(page)
+        except Exception:  # noqa: BLE001 - only warming: the tests below report any real failure
+            pass
+    context.close()
 
 
 def open_page(page: Page, url: str, name: str) -> None:
