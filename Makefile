@@ -22,9 +22,11 @@ run: $(VENV)/.runtime
 
 ## browser-deps: Debian's Chromium (Playwright cannot download browsers here), emoji and CJK fonts for screenshots
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	@# A machine with chromium but no CJK font would draw Chinese as boxes: both are checked, not chromium alone.
+	@{ command -v chromium && fc-list :lang=zh family | grep -q . ; } >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 		$(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji fonts-noto-cjk >/dev/null; }
 	@command -v chromium >/dev/null 2>&1 || { echo "chromium is still missing" >&2; exit 1; }
+	@fc-list :lang=zh family | grep -q . || { echo "no font for Chinese (fonts-noto-cjk) is installed" >&2; exit 1; }
 
 ## validate: the atlas validator and the Frictionless validator on data/
 validate: $(VENV)/.dev

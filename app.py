@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from atlas.dates import format_partial
 from atlas.i18n import t
 from atlas import apply_filters
 from atlas.summaries import country_comparison, headline, latest_events
@@ -22,7 +23,7 @@ active = describe_active(atlas, selection.filters)
 
 st.title(t("app.title"))
 st.markdown(t("overview.what_is"))
-st.caption(t("app.data_as_of", version=atlas.version, date=atlas.last_updated) + " "
+st.caption(t("app.data_as_of", version=atlas.version, date=format_partial(atlas.last_updated, long=True)) + " "
            + (t("overview.scope_all") if selection.filters.is_default else t("overview.scope_filtered", active=active)))
 if selection.is_empty:
     st.info(t("overview.empty", active=active), icon=":material/filter_alt_off:")

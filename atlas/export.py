@@ -19,7 +19,7 @@ from openpyxl.styles import Font
 
 from atlas.dates import format_partial
 from atlas.filters import Filters, Selection
-from atlas.i18n import t
+from atlas.i18n import current_language, labelled, t
 from atlas.load import PUBLISHED_TEXT, Atlas
 from atlas.permalink import PARAM_NAMES, to_params
 
@@ -38,6 +38,10 @@ POINT_TABLES = ("workshops", "events", "institutions")
 # "everything the selected rows point at" by apply_filters.
 CLOSED_TABLES = ("sources", "institutions", *REFERENCE_TABLES)
 LIST_JOINER = " | "
+# Record text in other languages (translations.csv) rows for the selected records, shipped beside the tables and
+# never in place of the original text; which key of which exported table a translation row points at.
+TRANSLATIONS_TABLE = "translations"
+TRANSLATED_RECORD_KEYS = {"events": "event_id", "workshops": "workshop_id", "institutions": "institution_id"}
 MAX_SLUG_LENGTH = 100
 XLSX_MAX_COLUMN_WIDTH = 60
 
@@ -52,9 +56,20 @@ MIME_TYPES = {
 
 # ---------------------------------------------------------------- filters in words and file names
 
+def _country_names(atlas: Atlas) -> dict[str, str]:
+    """iso2 -> the country's name in this run's language (countries.csv name_ru/name_zh), English where none.
+
+    Downloads are built from the data as published, whose name_en is English: a Russian README says Казахстан.
+    """
+    countries = atlas.countries
+    column = f"name_{current_language()}"
+    names = countries[column] if column in countries.columns else countries["name_en"]
+    return dict(zip(countries["iso2"], names.where(names != "", countries["name_en"])))
+
+
 def describe_filters(atlas: Atlas, filters: Filters) -> dict[str, str]:
     """Each active filter in words, keyed by its URL parameter: {'country': 'Kazakhstan', 'years': '2023–2025'}."""
-    names = dict(zip(atlas.countries["iso2"], atlas.countries["name_en"]))
+    names = _country_names(atlas)
     low, high = atlas.year_bounds
     words: dict[str, str] = {}
     for param in to_params(filters):
@@ -80,7 +95,7 @@ def filters_sentence(atlas: Atlas, filters: Filters) -> str:
     words = describe_filters(atlas, filters)
     if not words:
         return t("export.no_filters")
-    return "; ".join(f"{t(f'export.param.{param}')}: {value}" for param, value in words.items())
+    return "; ".join(labelled(t(f"export.param.{param}"), value) for param, value in words.items())
 
 
 def _file_safe(text: str) -> str:
@@ -178,6 +193,25 @@ def export_frame(atlas: Atlas, selection: Selection, name: str) -> pd.DataFrame:
 NUMERIC_KINDS = ("integer", "floating", "mixed-integer-float", "decimal", "empty", "boolean")
 
 
+def translations_frame(atlas: Atlas, selection: Selection) -> pd.DataFrame:
+    """The translations.csv rows of the selected records (all languages), published columns, origin as recorded.
+
+    origin says whose words they are: our_translation (the atlas's translation of its English text) or source
+    (the wording a cited source states); the tables keep the original text either way.
+    """
+    frame = atlas.translations
+    spec = atlas.specs.get(TRANSLATIONS_TABLE)
+    columns = spec.field_names if spec else list(frame.columns)
+    chosen = pd.Series(False, index=frame.index)
+    for table, key in TRANSLATED_RECORD_KEYS.items():
+        chosen |= (frame["table"] == table) & frame["record_id"].isin(selection.table(table)[key])
+    result = frame.loc[chosen, columns].copy()
+    for field in spec.fields if spec else ():
+        if field.list_delimiter:
+            result[field.name] = result[field.name].map(lambda ids: LIST_JOINER.join(ids) if isinstance(ids, tuple) else ids)
+    return result.sort_values(["table", "record_id", "field", "language"]).reset_index(drop=True)
+
+
 def _text_columns(frame: pd.DataFrame) -> list[str]:
     # Number columns as published are object columns of int/float/None: no text, nothing to neutralise.
     return [c for c in frame.columns if pd.api.types.is_string_dtype(frame[c]) and (
@@ -257,10 +291,11 @@ def _row_counts(selection: Selection) -> list[tuple[str, int, int]]:
 
 def readme_text(atlas: Atlas, selection: Selection, permalink: str = "", today: date | None = None) -> str:
     """README.md of the ZIP: what, which version, which filters, how to cite, licence, every source cited."""
-    facts = "\n".join(f"- **{label}**: {value}" for label, value in readme_facts(atlas, selection, permalink, today))
+    facts = "\n".join("- " + labelled(f"**{label}**", value) for label, value in readme_facts(atlas, selection, permalink, today))
     counts = "\n".join(f"- `{name}.csv`: " + t("export.rows_of", rows=rows, total=total)
                        for name, rows, total in _row_counts(selection))
     references = "\n".join(f"- `{name}.csv`: " + t("export.reference_table") for name in REFERENCE_TABLES)
+    references += f"\n- `{TRANSLATIONS_TABLE}.csv`: " + t("export.translations_table")
     sources = "\n".join(f"- [{row.source_id}] {_source_line(row)}" for row in selection.sources.itertuples())
     return "\n".join([
         f"# {t('export.readme_heading', title=atlas.package.get('title', ''))}", "",
@@ -317,6 +352,7 @@ def to_xlsx_bytes(atlas: Atlas, selection: Selection, permalink: str = "", today
     rows += [[label, value] for label, value in readme_facts(atlas, selection, permalink, today)]
     rows += [[f"{name}", t("export.rows_of", rows=n, total=total)] for name, n, total in _row_counts(selection)]
     rows += [[name, t("export.reference_table")] for name in REFERENCE_TABLES]
+    rows += [[TRANSLATIONS_TABLE, t("export.translations_table")]]
     rows += [[t("export.fact.notes"), t("export.notes")]]
     rows += [[], [t("export.sources_heading", count=len(selection.sources)), ""]]
     rows += [[row.source_id, _source_line(row)] for row in selection.sources.itertuples()]
@@ -327,6 +363,10 @@ def to_xlsx_bytes(atlas: Atlas, selection: Selection, permalink: str = "", today
         sheet = workbook.create_sheet(name)
         _append_rows(sheet, [list(frame.columns)] + frame.astype(object).values.tolist())
         _finish_sheet(sheet)
+    translations = translations_frame(atlas, selection)
+    sheet = workbook.create_sheet(TRANSLATIONS_TABLE)
+    _append_rows(sheet, [list(translations.columns)] + translations.astype(object).values.tolist())
+    _finish_sheet(sheet)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -350,6 +390,7 @@ def to_json_bytes(atlas: Atlas, selection: Selection, permalink: str = "") -> by
     """One JSON document: the extract's facts and every table as a list of records (lists joined as in the CSV)."""
     document = {**_header(atlas, selection, permalink),
                 "tables": {name: _json_ready(export_frame(atlas, selection, name)) for name in EXPORT_TABLES}}
+    document["tables"][TRANSLATIONS_TABLE] = _json_ready(translations_frame(atlas, selection))
     return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
 
 
@@ -374,7 +415,7 @@ def to_geojson_bytes(atlas: Atlas, selection: Selection, permalink: str = "") ->
 def package_subset(atlas: Atlas, selection: Selection, permalink: str = "") -> dict:
     """datapackage.json for the extract: the same table schemas, marked as a filtered subset."""
     package = json.loads(json.dumps(atlas.package))
-    keep = EXPORT_TABLES + REFERENCE_TABLES
+    keep = EXPORT_TABLES + REFERENCE_TABLES + (TRANSLATIONS_TABLE,)
     package["resources"] = [r for r in package["resources"] if r["name"] in keep]
     for resource in package["resources"]:
         schema = resource["schema"]
@@ -398,6 +439,7 @@ def to_zip_bytes(atlas: Atlas, selection: Selection, permalink: str = "", today:
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name in EXPORT_TABLES + REFERENCE_TABLES:
             archive.writestr(f"{name}.csv", table_csv_bytes(atlas, selection, name))
+        archive.writestr(f"{TRANSLATIONS_TABLE}.csv", to_csv_bytes(translations_frame(atlas, selection)))
         archive.writestr("datapackage.json",
                          json.dumps(package_subset(atlas, selection, permalink), ensure_ascii=False, indent=2))
         archive.writestr("README.md", readme_text(atlas, selection, permalink, today))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_skeleton
+from babel.lists import format_list
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
@@ -143,6 +144,17 @@ def day_month_year(value: date, language: str | None = None, long: bool = False)
 
 def month_year_short(value: date, language: str | None = None) -> str:
     return format_skeleton("yMMM", value, locale=_babel_locale(language or _current.get()))
+
+
+def join_list(items: list[str] | tuple[str, ...], language: str | None = None) -> str:
+    """'a, b and c' / 'a, b и c' / 'a、b和c' — the language's own list pattern (CLDR via Babel), not an English ', '."""
+    items = [str(item) for item in items]
+    return format_list(items, style="standard", locale=_babel_locale(language or _current.get())) if items else ""
+
+
+def labelled(label: str, value: str, language: str | None = None) -> str:
+    """'Date: 2024' / '日期：2024' — a label and its value with the language's own colon."""
+    return t("punctuation.label_value", language, label=label, value=value)
 
 
 @lru_cache(maxsize=16)

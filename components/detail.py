@@ -11,8 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from atlas import Atlas, Filters
-from atlas.dates import format_with_precision
-from atlas.i18n import number, t
+from atlas.dates import format_partial, format_with_precision
+from atlas.i18n import labelled, number, t
 from atlas.localise import FALLBACK, TRANSLATION
 from atlas.permalink import record_url
 from atlas.records import RECORD_TABLES, find_in, record_kind
@@ -55,7 +55,7 @@ def _source_lines(atlas: Atlas, source_ids: tuple[str, ...]) -> list[str]:
         if source["published"]:
             details.append(md_escape(format_with_precision(source["published"], source["published_precision"])))
         elif source.get("accessed"):
-            details.append(md_escape(t("detail.undated_accessed", date=source["accessed"])))
+            details.append(md_escape(t("detail.undated_accessed", date=format_partial(source["accessed"], long=True))))
         if source["is_mirror"]:
             original = source.get("canonical_url") or ""
             details.append(t("detail.mirror") + (f" ({md_link(t('detail.original_at'), original)})" if original else ""))
@@ -76,7 +76,7 @@ def _draw_text_origin(record: pd.Series) -> None:
 
 def _draw_sources_and_conflicts(atlas: Atlas, record: pd.Series) -> None:
     if record.get("conflict_note"):
-        st.warning(f"**{t('detail.conflicts')}**: {md_escape(record['conflict_note'])}", icon=":material/difference:")
+        st.warning(labelled(f"**{t('detail.conflicts')}**", md_escape(record['conflict_note'])), icon=":material/difference:")
     if record.get("notes"):
         st.caption(md_escape(record["notes"]))
     st.markdown(f"**{t('detail.sources')}**")
@@ -95,13 +95,13 @@ def _draw_workshop(atlas: Atlas, record: pd.Series) -> None:
         (t("detail.majors"), "; ".join(record["majors"])),
     ]
     if pd.notna(record["area_m2"]):
-        facts.append((t("detail.area"), f"{number(round(record['area_m2']))} m² ({t('detail.as_of')} {record['area_as_of']})"))
+        facts.append((t("detail.area"), f"{number(round(record['area_m2']))} m² ({t('detail.as_of')} {format_partial(record['area_as_of'], long=True)})"))
     if pd.notna(record["students_trained"]):
         qualifier = t(f"detail.qualifier_{record['students_qualifier'] or 'exact'}")
-        facts.append((t("detail.students"), f"{qualifier}{number(int(record['students_trained']))} ({t('detail.as_of')} {record['students_as_of']})"))
+        facts.append((t("detail.students"), f"{qualifier}{number(int(record['students_trained']))} ({t('detail.as_of')} {format_partial(record['students_as_of'], long=True)})"))
     if record["status_note"]:
         facts.append((t("detail.status_note"), record["status_note"]))
-    st.markdown("\n".join(f"- **{label}**: {md_escape(value)}" for label, value in facts))
+    st.markdown("\n".join("- " + labelled(f"**{label}**", md_escape(value)) for label, value in facts))
     milestones = atlas.events[atlas.events["workshop_id"] == record["workshop_id"]].sort_values("date_start")
     if not milestones.empty:
         st.markdown(f"**{t('detail.milestones')}**")
@@ -124,12 +124,14 @@ def _draw_event(atlas: Atlas, record: pd.Series) -> None:
         (t("detail.category"), t(f"category.{record['category']}")
          + (f" · {t('milestone.' + record['milestone'])}" if record["milestone"] else "")),
         (t("detail.country"), record["country_name"]),
-        (t("detail.place"), f"{place} ({t('location.' + record['coord_precision'])})"),
+        # No place and no coordinates say the same thing once, not "place not stated (place not stated)".
+        (t("detail.place"), f"{place} ({t('location.' + record['coord_precision'])})" if record["place"]
+         or record["coord_precision"] != "none" else place),
         (t("detail.institutions"), "; ".join(record["institution_names"]) or "—"),
     ]
     if record["other_participants"]:
         facts.append((t("detail.participants"), record["other_participants"]))
-    st.markdown("\n".join(f"- **{label}**: {md_escape(value)}" for label, value in facts))
+    st.markdown("\n".join("- " + labelled(f"**{label}**", md_escape(value)) for label, value in facts))
     st.markdown(md_escape(record["summary"]))
     _draw_sources_and_conflicts(atlas, record)
 
@@ -145,7 +147,7 @@ def _draw_institution(atlas: Atlas, record: pd.Series) -> None:
         (t("detail.kind"), t(f"institution_kind.{record['kind']}")),
         (t("detail.place"), f"{record['city'] or '—'}, {record['country_name']} ({t('location.' + record['coord_precision'])})"),
     ]
-    st.markdown("\n".join(f"- **{label}**: {md_escape(value)}" for label, value in facts))
+    st.markdown("\n".join("- " + labelled(f"**{label}**", md_escape(value)) for label, value in facts))
     name_sources = tuple(dict.fromkeys(record.get("name_ru_source_ids", ()) + record.get("name_zh_source_ids", ())))
     if name_sources:
         st.caption(t("detail.name_sources", sources=", ".join(name_sources)))

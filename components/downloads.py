@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from functools import partial
+from urllib.parse import urlencode
 
 import streamlit as st
 
 from atlas import Atlas, Selection
 from atlas.export import (EXPORT_TABLES, MIME_TYPES, bibtex, citation_text, file_name, file_row_counts,
                           table_csv_bytes, to_geojson_bytes, to_json_bytes, to_xlsx_bytes, to_zip_bytes)
-from atlas.i18n import t
+from atlas.i18n import DEFAULT_LANGUAGE, current_language, join_list, t
 from atlas.permalink import to_query_string, view_url
+from components.filters import LANGUAGE_KEY
 from components.tables import counted
 
 FORMATS = ("csv", "xlsx", "json", "geojson", "zip")
@@ -36,7 +38,11 @@ EAGER_MAX_ROWS = {"csv": 2_500, "json": 3_000, "geojson": 4_000, "zip": 2_000, "
 
 def current_view_url(selection: Selection) -> str:
     """The full address of this page with the filters; st.context.url is the page URL without its query."""
-    return view_url(st.context.url, selection.filters)
+    url = view_url(st.context.url, selection.filters)
+    # The language travels with the view, as in the address bar: a shared Russian view opens in Russian.
+    language = st.session_state.get(LANGUAGE_KEY) or (current_language() if current_language() != DEFAULT_LANGUAGE
+                                                      else None)
+    return f"{url}{'&' if '?' in url else '?'}{urlencode({'lang': language})}" if language else url
 
 
 def draw_permalink(url: str) -> None:
@@ -48,7 +54,7 @@ def draw_permalink(url: str) -> None:
 
 
 def _counts(selection: Selection) -> str:
-    return ", ".join(counted(name, len(selection.table(name))) for name in EXPORT_TABLES)
+    return join_list([counted(name, len(selection.table(name))) for name in EXPORT_TABLES])
 
 
 def file_rows(selection: Selection, fmt: str, table: str) -> int:
@@ -111,7 +117,7 @@ def draw_downloads(atlas: Atlas, selection: Selection, permalink: str, key: str 
                        type="primary")
     st.caption(t(f"explore.downloads.{fmt}_help") + ("" if eager else " " + t("explore.downloads.built_on_click")))
     # Each format's own rows: a GeoJSON holds only the rows that have coordinates.
-    counts = ", ".join(counted(name, n) for name, n in file_row_counts(selection, fmt, table).items())
+    counts = join_list([counted(name, n) for name, n in file_row_counts(selection, fmt, table).items()])
     st.caption(t("explore.downloads.file_counts_geojson" if fmt == "geojson" else "explore.downloads.file_counts",
                  counts=counts))
 

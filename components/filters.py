@@ -7,7 +7,7 @@ from dataclasses import replace
 import streamlit as st
 
 from atlas import Atlas, Filters, Selection
-from atlas.i18n import t
+from atlas.i18n import labelled, t
 from atlas.export import describe_filters
 from atlas.permalink import VIEW_PARAMS, link_choices, parse_params, parse_record, to_params, without_param
 from atlas.records import record_kind
@@ -184,8 +184,8 @@ def draw_empty_notice(atlas: Atlas, selection: Selection, key: str) -> None:
     buttons = st.container(horizontal=True)
     words = describe_filters(atlas, filters)
     for way in found:
-        buttons.button(t("empty_view.drop", filter=t(f"empty_view.param.{way.param}"))
-                       + f": {md_escape(words[way.param])}",
+        buttons.button(labelled(t("empty_view.drop", filter=t(f"empty_view.param.{way.param}")),
+                                md_escape(words[way.param])),
                        on_click=clear_param, args=(way.param,), key=f"{key}_drop_{way.param}", icon=":material/close:")
     buttons.button(t("empty_view.reset"), on_click=reset_filters, key=f"{key}_reset", icon=":material/restart_alt:",
                    type="primary")

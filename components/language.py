@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from atlas.i18n import DEFAULT_LANGUAGE, language_names, set_language, t
+from atlas.i18n import DEFAULT_LANGUAGE, join_list, language_names, set_language, t
 from atlas.permalink import MAX_SHOWN_VALUE_LENGTH
 from components.filters import LANGUAGE_KEY
 from components.text import md_escape
@@ -70,5 +70,5 @@ def draw_language_switch(page: str) -> None:
     if NOTICE_KEY in st.session_state:
         raw = st.session_state[NOTICE_KEY]
         shown = t("permalink_notice.quoted", value=raw) if raw else t("permalink_notice.empty")
-        st.sidebar.warning(t("language.unknown", value=md_escape(shown), offered=", ".join(names.values())),
+        st.sidebar.warning(t("language.unknown", value=md_escape(shown), offered=join_list(list(names.values()))),
                            icon=":material/translate:")

@@ -65,7 +65,7 @@ def page_setup(page: str, title_key: str) -> tuple[Atlas, Selection]:
     filters = draw_filters(atlas, page)
     selection = apply_filters(atlas, filters)
     draw_match_line(atlas, selection)
-    st.sidebar.caption(t("app.data_as_of", version=atlas.version, date=atlas.last_updated))
+    st.sidebar.caption(t("app.data_as_of", version=atlas.version, date=format_partial(atlas.last_updated, long=True)))
     through = searched_through(atlas)
     if through:
         # Beside "data as of": an empty recent year reads as "not yet documented", not "nothing happened".

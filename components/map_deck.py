@@ -12,7 +12,7 @@ import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
 from atlas import Atlas
-from atlas.i18n import t
+from atlas.i18n import number, t
 from components.map_data import MapData
 from components.map_frames import KIND_ORDER, column_lists
 from components.map_grouping import GROUP, GROUP_COUNT_COLOUR, group_size
@@ -110,7 +110,7 @@ def _count_labels(records: dict[str, list[dict]], markers: pd.DataFrame) -> list
         if record_kind == GROUP:
             record = groups[record_id]
             offset_x, offset_y = record["pixel_offset"]
-            labels.append({"text": f"{int(count):,}", "position": [record["lon"], record["lat"]],
+            labels.append({"text": number(int(count)), "position": [record["lon"], record["lat"]],
                            "pixel_offset": [offset_x, offset_y + record["size"] / 2 + 7]})
     return labels
 

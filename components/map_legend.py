@@ -6,7 +6,7 @@ import html
 
 import pandas as pd
 
-from atlas.i18n import t, tn
+from atlas.i18n import number, t, tn
 from components.map_data import MapData
 from components.map_frames import column_lists
 from components.map_grouping import GROUP, GROUP_PRECISION
@@ -101,9 +101,10 @@ def caption_text(map_data: MapData) -> str:
     parts = [t("map.caption.workshops", workshops=_count("workshops", counts["workshops"]),
                countries=_count("countries", counts["workshop_countries"]))]
     parts.append(_count("sites", counts["sites"]) if map_data.show_sites else t("map.caption.sites_hidden"))
-    text = ", ".join(parts)
-    text += "; " + (_count("partner_cities", counts["partner_cities_cn"]) if map_data.show_arcs
-                    else t("map.caption.arcs_hidden")) + "."
+    # The sentence's commas, semicolon and full stop are the language's own (Chinese: ，；。), from the catalog.
+    text = t("map.caption.sentence", workshops=parts[0], sites=parts[1],
+             partners=_count("partner_cities", counts["partner_cities_cn"]) if map_data.show_arcs
+             else t("map.caption.arcs_hidden"))
     if counts["unplaced_events"]:
         text += " " + _count("unplaced", counts["unplaced_events"])
     grouped = dict(map_data.grouped)
@@ -113,12 +114,12 @@ def caption_text(map_data: MapData) -> str:
                                (len(map_data.arcs), map_data.arc_total if map_data.show_arcs else 0, "arcs")):
         if what in grouped and total:
             places = grouped[what]
-            text += " " + t(f"map.caption.grouped_{what}", total=f"{total:,}", places=f"{places:,}",
-                            cap=f"{map_data.limit:,}")
+            text += " " + t(f"map.caption.grouped_{what}", total=number(total), places=number(places),
+                            cap=number(map_data.limit))
             if drawn < places:
-                text += " " + t("map.caption.grouped_capped", shown=f"{drawn:,}", places=f"{places:,}")
+                text += " " + t("map.caption.grouped_capped", shown=number(drawn), places=number(places))
         elif drawn < total:
-            text += " " + t(f"map.caption.capped_{what}", shown=f"{drawn:,}", total=f"{total:,}")
+            text += " " + t(f"map.caption.capped_{what}", shown=number(drawn), total=number(total))
     return text
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 
 from atlas.arrays import is_in
 from atlas.dates import format_partial, format_with_precision
-from atlas.i18n import t
+from atlas.i18n import labelled, t
 from components.map_frames import join_parts, join_lines, column_lists, marker_frame
 from components.map_icons import PARTNER_COLOUR
 from components.palette import CATEGORY_COLOURS, STATUS_COLOURS, hex_to_rgb
@@ -42,7 +42,7 @@ def key_dates(workshop_ids: pd.Series, events: pd.DataFrame) -> dict[str, list[s
     dates: dict[str, list[str]] = {}
     for (workshop_id, milestone), i in sorted(first.items(), key=lambda item: (item[0][0], order[item[0][1]])):
         when = format_with_precision(rows["date"][i], rows["date_precision"][i])
-        dates.setdefault(workshop_id, []).append(f"{t('milestone.' + milestone)}: {when}")
+        dates.setdefault(workshop_id, []).append(labelled(t("milestone." + milestone), when))
     return dates
 
 

@@ -4,8 +4,9 @@ from urllib.parse import quote
 
 import streamlit as st
 
+from atlas.dates import format_partial
 from atlas.export import citation_text
-from atlas.i18n import t
+from atlas.i18n import DEFAULT_LANGUAGE, current_language, labelled, t
 from atlas.summaries import (bibtex, coverage, data_dictionary, first_conflicts, most_cited_sources, readme_sections,
                              source_mix_by_country)
 from components.about import (MAX_CONFLICT_ROWS, MAX_SOURCE_ROWS, anchor, conflicts_display, coverage_display,
@@ -38,12 +39,15 @@ def draw_conflicts() -> None:
         st.table(conflicts_display(conflict_rows), hide_index=True)
 
 
-st.title(package.get("title", t("nav.about")))
+# The dataset's title is data written in English; the catalog carries it in the other languages.
+st.title(package.get("title", t("nav.about")) if current_language() == DEFAULT_LANGUAGE else t("about.dataset_title"))
 st.caption(t("about.whole_dataset"))
+if current_language() != DEFAULT_LANGUAGE and (package.get("description") or readme_body):
+    st.caption(t("about.readme_in_english"))
 st.markdown(package.get("description", ""))
 licences = ", ".join(f"[{lic.get('title') or lic.get('name')}]({lic['path']})" if lic.get("path") else lic.get("name", "")
                      for lic in package.get("licenses", []))
-st.markdown(t("about.facts", version=atlas.version, date=atlas.last_updated, licence=licences or "—",
+st.markdown(t("about.facts", version=atlas.version, date=format_partial(atlas.last_updated, long=True), licence=licences or "—",
               tables=len(specs), rows=sum(len(atlas.table(name)) for name in specs),
               sources=len(atlas.sources)))
 for text in preamble:
@@ -56,7 +60,7 @@ own_sections = [t("about.coverage_heading"), t("about.dictionary_heading"), t("a
 if not any(is_conflict_section(heading) for heading, _ in readme_body):
     own_sections.insert(3, t("about.conflicts_heading"))
 contents = [heading for heading, _ in readme_body] + own_sections + [t("about.changelog_heading")]
-st.markdown(f"**{t('about.contents')}:** " + " · ".join(f"[{h}](#{anchor(h)})" for h in contents))
+st.markdown(labelled(f"**{t('about.contents')}**", "") + " · ".join(f"[{h}](#{anchor(h)})" for h in contents))
 
 for heading, body in readme_body:
     st.header(heading, anchor=anchor(heading))

@@ -230,8 +230,9 @@ def test_reset_from_the_empty_view_clears_everything(open_page, mini_dir):
 
 def test_download_caption_and_table_choice_count_rows_in_words(open_page, mini_dir):
     app = open_page(EXPLORE, data_dir=mini_dir, country="KZ", years="2023..2025", status="operating")
-    assert ("Exactly the rows that match the filters — 1 workshop, 3 events, 2 institutions, 2 official claims, "
-            "2 sources — with every source they cite.") in " ".join(c.value for c in app.caption)
+    # The counts are a list in the language's own pattern (CLDR via Babel): "…, 2 official claims and 2 sources".
+    assert ("Exactly the rows that match the filters — 1 workshop, 3 events, 2 institutions, 2 official claims "
+            "and 2 sources — with every source they cite.") in " ".join(c.value for c in app.caption)
     assert app.segmented_control[0].options == ["CSV", "Excel", "JSON", "GeoJSON", "ZIP bundle"]
     assert app.selectbox[0].options[:2] == ["Workshops (1 row)", "Events (3 rows)"]
 

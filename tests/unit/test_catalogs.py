@@ -10,7 +10,9 @@ import pytest
 from babel.messages.catalog import Message
 from babel.messages.pofile import read_po
 
-from atlas.i18n import TEMPLATE, catalog_path, language_names, month_year, number, placeholders, t, tn
+from atlas.dates import format_partial
+from atlas.i18n import (TEMPLATE, catalog_path, join_list, labelled, language_names, month_year, number, placeholders,
+                        t, tn)
 
 LANGUAGES = [code for code in language_names() if code != "en"]
 
@@ -176,3 +178,37 @@ def test_numbers_are_grouped_per_locale(language, expected):
 
 def test_language_names_are_in_their_own_language():
     assert language_names() == {"en": "English", "ru": "Русский", "zh": "中文"}
+
+
+@pytest.mark.parametrize("language, items, expected", [
+    # CLDR's list pattern per language: English and Russian put a word before the last item, Chinese uses 、 and 和.
+    ("en", ["2 workshops", "5 events", "3 sources"], "2 workshops, 5 events and 3 sources"),
+    ("ru", ["2 мастерские", "5 событий", "3 источника"], "2 мастерские, 5 событий и 3 источника"),
+    ("zh", ["2个工坊", "5个事件", "3个来源"], "2个工坊、5个事件和3个来源"),
+    # two items take the two-item pattern, one item stands alone, none is empty (never a stray separator)
+    ("ru", ["a", "b"], "a и b"),
+    ("zh", ["a"], "a"),
+    ("en", [], ""),
+])
+def test_lists_are_joined_the_way_each_language_writes_them(language, items, expected):
+    assert join_list(items, language) == expected
+
+
+@pytest.mark.parametrize("language, expected", [
+    ("en", "**Date**: 2024"),
+    ("ru", "**Date**: 2024"),
+    # Chinese writes a full-width colon with no space after a label
+    ("zh", "**Date**：2024"),
+])
+def test_a_label_and_its_value_use_the_language_colon(language, expected):
+    assert labelled("**Date**", "2024", language) == expected
+
+
+@pytest.mark.parametrize("language, expected", [
+    # the "last updated" date of the dataset, as precise as it is (a day), in each language's own words
+    ("en", "22 November 2026"),
+    ("ru", "22 ноября 2026\u202fг."),  # CLDR puts a narrow no-break space before г.
+    ("zh", "2026年11月22日"),
+])
+def test_the_last_updated_date_is_written_by_babel(language, expected):
+    assert format_partial("2026-11-22", language=language, long=True) == expected

@@ -186,7 +186,8 @@ def test_xlsx_opens_with_a_readme_sheet_and_one_sheet_per_table(mini):
     filters = FILTER_CASES[1]
     selection = apply_filters(mini, filters)
     workbook = openpyxl.load_workbook(io.BytesIO(export.to_xlsx_bytes(mini, selection, PERMALINK, TODAY)))
-    assert workbook.sheetnames == ["README", "workshops", "events", "institutions", "claims", "sources", "countries"]
+    assert workbook.sheetnames == ["README", "workshops", "events", "institutions", "claims", "sources", "countries",
+                                   "translations"]
     readme = {row[0]: row[1] for row in workbook["README"].iter_rows(min_row=2, values_only=True) if row[0]}
     assert readme["Data version"] == f"{VERSION} (last updated {UPDATED})"
     assert readme["Extracted"] == "2026-11-22"
@@ -233,7 +234,7 @@ def test_zip_has_csvs_datapackage_and_a_readme_with_every_field(mini):
     filters = FILTER_CASES[1]
     selection = apply_filters(mini, filters)
     archive = zipfile.ZipFile(io.BytesIO(export.to_zip_bytes(mini, selection, PERMALINK, TODAY)))
-    assert sorted(archive.namelist()) == sorted([f"{n}.csv" for n in (*export.EXPORT_TABLES, "countries")]
+    assert sorted(archive.namelist()) == sorted([f"{n}.csv" for n in (*export.EXPORT_TABLES, "countries", "translations")]
                                                 + ["datapackage.json", "README.md"])
     for table in export.EXPORT_TABLES:
         rows = csv_rows(archive.read(f"{table}.csv"))
@@ -257,7 +258,7 @@ def test_zip_has_csvs_datapackage_and_a_readme_with_every_field(mini):
 
     package = json.loads(archive.read("datapackage.json"))
     assert [r["name"] for r in package["resources"]] == ["countries", "sources", "institutions", "workshops",
-                                                         "events", "claims"]
+                                                         "events", "claims", "translations"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", package["created"])
     assert package["x-extract"]["permalink"] == PERMALINK
     assert package["x-extract"]["rows"]["workshops"] == 1
@@ -329,3 +330,100 @@ def test_permalink_in_files_is_the_view_url(mini):
     url = view_url("http://atlas.example/Explore", filters)
     assert url == PERMALINK
     assert json.loads(export.to_json_bytes(mini, apply_filters(mini, filters), url))["permalink"] == PERMALINK
+
+
+# ---------------------------------------------------------------- record text in other languages
+
+TRANSLATIONS_CSV = """table,record_id,field,language,text,origin,source_ids,notes
+events,EV-001,title,ru,Подписан меморандум,our_translation,,
+events,EV-001,title,zh,签署谅解备忘录,our_translation,,
+events,EV-003,title,ru,Открыта мастерская в Кыргызстане,our_translation,,
+workshops,LW-KZ-01,name_en,zh,哈萨克斯坦鲁班工坊,source,S-001 | S-003,
+workshops,LW-KG-01,name_en,ru,Мастерская Лу Баня в Кыргызстане,our_translation,,
+"""
+
+
+@pytest.fixture(scope="module")
+def translated(tmp_path_factory):
+    """The fixture data plus a translations.csv: our translations and one name a source states."""
+    from helpers import build_dataset
+    directory = build_dataset(tmp_path_factory.mktemp("export-translated") / "mini")
+    (directory / "translations.csv").write_text(TRANSLATIONS_CSV, encoding="utf-8")
+    return load_atlas(directory)
+
+
+@pytest.mark.parametrize(("filters", "expected"), [
+    # the whole dataset: every translation row, sorted by table, record, field, language
+    (Filters(), [("events", "EV-001", "ru"), ("events", "EV-001", "zh"), ("events", "EV-003", "ru"),
+                 ("workshops", "LW-KG-01", "ru"), ("workshops", "LW-KZ-01", "zh")]),
+    # Kazakhstan only: the Kyrgyz event and workshop translations stay out
+    (Filters(countries=("KZ",)), [("events", "EV-001", "ru"), ("events", "EV-001", "zh"),
+                                  ("workshops", "LW-KZ-01", "zh")]),
+    # nothing selected: no rows, but the same columns (a file readers can rely on)
+    (Filters(countries=("KG",), year_min=2009, year_max=2010), []),
+])
+def test_translations_are_those_of_the_selected_records(translated, filters, expected):
+    frame = export.translations_frame(translated, apply_filters(translated, filters))
+    assert list(frame.columns) == translated.specs["translations"].field_names
+    assert list(zip(frame["table"], frame["record_id"], frame["language"])) == expected
+
+
+def test_translations_keep_their_origin_and_sources(translated):
+    frame = export.translations_frame(translated, apply_filters(translated, Filters(countries=("KZ",))))
+    name = frame[frame["table"] == "workshops"].iloc[0]
+    # a name a source states is marked source with its sources joined as in the CSV; ours are our_translation
+    assert (name["origin"], name["source_ids"], name["text"]) == ("source", "S-001 | S-003", "哈萨克斯坦鲁班工坊")
+    assert set(frame.loc[frame["table"] == "events", "origin"]) == {"our_translation"}
+
+
+def test_every_bundle_carries_the_translations_beside_the_original_text(translated):
+    selection = apply_filters(translated, Filters(countries=("KZ",)))
+    archive = zipfile.ZipFile(io.BytesIO(export.to_zip_bytes(translated, selection, PERMALINK, TODAY)))
+    rows = csv_rows(archive.read("translations.csv"))
+    assert [(r["record_id"], r["language"], r["text"]) for r in rows][:2] == [
+        ("EV-001", "ru", "Подписан меморандум"), ("EV-001", "zh", "签署谅解备忘录")]
+    # never in place of the original: the events table keeps the English title
+    assert "MoU signed" in [r["title"] for r in csv_rows(archive.read("events.csv"))]
+    assert "`translations.csv`" in archive.read("README.md").decode("utf-8")
+    workbook = openpyxl.load_workbook(io.BytesIO(export.to_xlsx_bytes(translated, selection, PERMALINK, TODAY)))
+    sheet = list(workbook["translations"].values)
+    assert sheet[0][:6] == ("table", "record_id", "field", "language", "text", "origin")
+    assert ("workshops", "LW-KZ-01", "name_en", "zh", "哈萨克斯坦鲁班工坊", "source") in [row[:6] for row in sheet]
+    assert "translations" in [row[0] for row in workbook["README"].values]
+    document = json.loads(export.to_json_bytes(translated, selection, PERMALINK))
+    assert len(document["tables"]["translations"]) == 3
+
+
+@pytest.mark.parametrize(("language", "line"), [
+    # the README follows the page's language; file and column names stay the stable machine names
+    ("ru", "- `translations.csv`: текст выбранных записей на русском и китайском языках"),
+    ("zh", "- `translations.csv`: 所选记录的俄文和中文文本"),
+    ("en", "- `translations.csv`: the selected records' text in Russian and Chinese"),
+])
+def test_readme_is_in_the_chosen_language(translated, language, line):
+    from atlas.i18n import language_context
+    selection = apply_filters(translated, Filters(countries=("KZ",)))
+    with language_context(language):
+        readme = export.readme_text(translated, selection, PERMALINK, TODAY)
+        workbook = openpyxl.load_workbook(io.BytesIO(export.to_xlsx_bytes(translated, selection, PERMALINK, TODAY)))
+    assert line in readme
+    assert "- `events.csv`" in readme and "- `workshops.csv`" in readme
+    readme_sheet = [row[0] for row in workbook["README"].values]
+    assert readme_sheet[1] == export.t("export.fact.title", language)
+    assert list(workbook["events"].values)[0][0] == "event_id"
+    title = translated.package["title"]
+    assert readme.splitlines()[0] == "# " + export.t("export.readme_heading", language, title=title)
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    # the README of a download made on the Russian page names the country in Russian (countries.csv name_ru),
+    # though the file's tables keep the data as published
+    ("ru", "Страны: Казахстан"),
+    ("zh", "国家：哈萨克斯坦"),      # and with the Chinese full-width colon
+    ("en", "Countries: Kazakhstan"),
+])
+def test_readme_names_the_filtered_country_in_the_chosen_language(mini, language, expected):
+    from atlas.i18n import language_context
+    with language_context(language):
+        sentence = export.filters_sentence(mini, Filters(countries=("KZ",)))
+    assert sentence == expected

@@ -485,3 +485,16 @@ def test_real_data_every_located_partner_gets_an_arc(real):
                 for p in ids if p in located}
     assert set(zip(data.arcs["record_id"], data.arcs["partner_id"])) == expected
     assert expected, "the real data should link at least one partner"
+
+
+@pytest.mark.parametrize(("language", "punctuation", "foreign"), [
+    # the caption's sentence takes the language's own punctuation from the catalog, never English ', ' '; '
+    ("zh", ("，", "；", "。"), (", ", "; ")),
+    ("ru", (", ", "; "), ("，", "；")),
+])
+def test_caption_punctuation_follows_the_language(mini, language, punctuation, foreign):
+    from atlas.i18n import language_context
+    with language_context(language):
+        text = maps.caption_text(map_data(mini))
+    assert all(mark in text for mark in punctuation), text
+    assert not any(mark in text for mark in foreign), text
