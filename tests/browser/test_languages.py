@@ -12,7 +12,7 @@ from playwright.sync_api import Page
 
 from atlas import load_atlas
 from atlas.i18n import TEMPLATE, entries
-from components.charts import workshop_label
+from components.chart_base import workshop_label
 from browser_support import PAGE_READY_TIMEOUT_MS, screenshot, wait_for_app
 from helpers import DATA_DIR
 
