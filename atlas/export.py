@@ -449,15 +449,20 @@ def to_zip_bytes(atlas: Atlas, selection: Selection, permalink: str = "", today:
 DOWNLOAD_FORMATS = ("csv", "xlsx", "json", "geojson", "zip")
 
 
-def file_row_counts(selection: Selection, fmt: str, table: str = EXPORT_TABLES[0]) -> dict[str, int]:
+def file_row_counts(selection: Selection, fmt: str, table: str = EXPORT_TABLES[0],
+                    atlas: Atlas | None = None) -> dict[str, int]:
     """Rows per table in one download: the chosen table for a CSV, the located rows of the point tables for a
-    GeoJSON (a point needs coordinates), every exported table for XLSX, JSON and ZIP."""
+    GeoJSON (a point needs coordinates), every exported table for XLSX, JSON and ZIP — with `atlas`, also the
+    translated record texts those three carry."""
     if fmt == "csv":
         return {table: len(selection.table(table))}
     if fmt == "geojson":
         return {name: int((selection.table(name)["lat"].notna() & selection.table(name)["lon"].notna()).sum())
                 for name in POINT_TABLES}
-    return {name: len(selection.table(name)) for name in EXPORT_TABLES}
+    counts = {name: len(selection.table(name)) for name in EXPORT_TABLES}
+    if atlas is not None:
+        counts[TRANSLATIONS_TABLE] = len(translations_frame(atlas, selection))
+    return counts
 
 
 def download_builder(atlas: Atlas, selection: Selection, fmt: str, table: str = EXPORT_TABLES[0],

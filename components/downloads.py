@@ -117,7 +117,7 @@ def draw_downloads(atlas: Atlas, selection: Selection, permalink: str, key: str 
                        type="primary")
     st.caption(t(f"explore.downloads.{fmt}_help") + ("" if eager else " " + t("explore.downloads.built_on_click")))
     # Each format's own rows: a GeoJSON holds only the rows that have coordinates.
-    counts = join_list([counted(name, n) for name, n in file_row_counts(selection, fmt, table).items()])
+    counts = join_list([counted(name, n) for name, n in file_row_counts(selection, fmt, table, atlas).items()])
     st.caption(t("explore.downloads.file_counts_geojson" if fmt == "geojson" else "explore.downloads.file_counts",
                  counts=counts))
 

@@ -103,7 +103,7 @@ def test_json_and_geojson_are_never_neutralised(real):
 @pytest.mark.parametrize("fmt", export.DOWNLOAD_FORMATS)
 def test_each_format_counts_its_own_rows(real, fmt):
     selection = apply_filters(real, Filters(countries=("KZ",)))
-    counts = export.file_row_counts(selection, fmt, "events")
+    counts = export.file_row_counts(selection, fmt, "events", real)
     data = export.download_builder(real, selection, fmt, "events")()
     if fmt == "csv":
         assert counts == {"events": len(rows_of(data)) - 1}

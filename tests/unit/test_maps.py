@@ -495,6 +495,6 @@ def test_real_data_every_located_partner_gets_an_arc(real):
 def test_caption_punctuation_follows_the_language(mini, language, punctuation, foreign):
     from atlas.i18n import language_context
     with language_context(language):
-        text = maps.caption_text(map_data(mini))
+        text = map_legend.caption_text(data_for(mini))
     assert all(mark in text for mark in punctuation), text
     assert not any(mark in text for mark in foreign), text
