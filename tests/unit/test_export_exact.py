@@ -116,7 +116,9 @@ def test_each_format_counts_its_own_rows(real, fmt):
         assert counts == {name: len(rows) for name, rows in json.loads(data)["tables"].items()}
     elif fmt == "zip":
         archive = zipfile.ZipFile(io.BytesIO(data))
-        assert counts == {name: len(rows_of(archive.read(f"{name}.csv"))) - 1 for name in export.EXPORT_TABLES}
+        # the record tables and the translated texts the bundle carries beside them
+        assert counts == {name: len(rows_of(archive.read(f"{name}.csv"))) - 1
+                          for name in (*export.EXPORT_TABLES, export.TRANSLATIONS_TABLE)}
     else:
         workbook = openpyxl.load_workbook(io.BytesIO(data))
-        assert counts == {name: workbook[name].max_row - 1 for name in export.EXPORT_TABLES}
+        assert counts == {name: workbook[name].max_row - 1 for name in (*export.EXPORT_TABLES, export.TRANSLATIONS_TABLE)}
