@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import sys
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from atlas import dates, geo
 from atlas.errors import Problem
@@ -82,7 +87,7 @@ def check_fields(spec: TableSpec, frame: pd.DataFrame) -> list[Problem]:
 
 def check_references(specs: dict[str, TableSpec], raw: dict[str, pd.DataFrame]) -> list[Problem]:
     problems: list[Problem] = []
-    keys = {name: set(frame[specs[name].primary_key]) for name, frame in raw.items()
+    keys = {name: set(frame[specs[name].primary_key].tolist()) for name, frame in raw.items()
             if specs[name].primary_key in frame.columns}
     for name, frame in raw.items():
         spec = specs[name]
@@ -114,10 +119,26 @@ def member_of(series: pd.Series, values: set[str]) -> pd.Series:
                      index=series.index)
 
 
+@functools.cache
+def _python_whitespace() -> str:
+    return "".join(chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace())
+
+
 def split_list(column: pd.Series, delimiter: str | None) -> pd.Series:
     """'a | b' -> ['a', 'b'] for every cell; empty cells become []."""
-    delimiter = delimiter or "|"
-    return column.fillna("").map(lambda text: [part.strip() for part in text.split(delimiter) if part.strip()])
+    # Split, trim and drop empty parts in Arrow, then one conversion to Python lists: a per-cell lambda cost
+    # seconds at 1000x. Trimmed of exactly the characters str.strip() removes (Python's isspace).
+    array = pa.array(column.fillna(""), type=pa.large_string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    parts = pc.split_pattern(array, pattern=delimiter or "|")
+    trimmed = pc.utf8_trim(parts.flatten(), characters=_python_whitespace())
+    kept = pc.not_equal(trimmed, "").to_numpy(zero_copy_only=False)
+    counts = np.bincount(pc.list_parent_indices(parts).to_numpy()[kept], minlength=len(array))
+    ends = np.cumsum(counts).tolist()
+    items = trimmed.filter(pa.array(kept)).to_pylist()
+    cells = [items[start:end] for start, end in zip([0] + ends[:-1], ends)]
+    return pd.Series(cells, index=column.index, dtype=object)
 
 
 def check_date_precision(specs: dict[str, TableSpec], raw: dict[str, pd.DataFrame]) -> list[Problem]:
