@@ -71,6 +71,9 @@ def build_links(tables: dict[str, pd.DataFrame]) -> Links:
         lists[(table, column)] = ListLink(rows[known], targets[known])
     scalars = {(table, column): _positions(tables[table][column], tables[target][target_id])
                for table, column, target, target_id in SCALAR_LINKS}
+    # Shared by every visitor with the Atlas: a write into them raises instead of changing others' views.
+    for array in [*scalars.values(), *(part for link in lists.values() for part in (link.rows, link.targets))]:
+        array.flags.writeable = False
     return Links(lists, scalars)
 
 
