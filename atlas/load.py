@@ -7,7 +7,6 @@ import hashlib
 import io
 import json
 import os
-import sys
 import tomllib
 from datetime import date
 import unicodedata
@@ -25,6 +24,7 @@ from atlas import dates, geo
 from atlas.links import Links, build_links
 from atlas.errors import AtlasDataError, Problem
 from atlas.i18n import number, t
+from atlas.unicode_tables import COMBINING_RANGES
 from atlas.schema import TableSpec, read_package, table_specs
 from atlas.validate import FALSE_VALUES, TRUE_VALUES, split_list, validate_tables
 
@@ -110,14 +110,8 @@ class Atlas:
 @functools.cache
 def _combining_marks() -> str:
     # An RE2 class of every character with a combining class: the test the search form has always used
-    # (unicodedata.combining), taken from Python's own tables and applied by Arrow instead of per character.
-    codes = [code for code in range(sys.maxunicode + 1) if unicodedata.combining(chr(code))]
-    ranges, start = [], codes[0]
-    for previous, code in zip(codes, codes[1:] + [None]):
-        if code != previous + 1:
-            ranges.append(f"\\x{{{start:x}}}-\\x{{{previous:x}}}")
-            start = code
-    return "[" + "".join(ranges) + "]"
+    # (unicodedata.combining), from Python's own tables, applied by Arrow instead of per character.
+    return "[" + "".join(f"\\x{{{first:x}}}-\\x{{{last:x}}}" for first, last in COMBINING_RANGES) + "]"
 
 
 def text_series(values: pa.Array | list[str], index: pd.Index, name=None) -> pd.Series:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import sys
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -14,6 +11,7 @@ from atlas import dates, geo
 from atlas.errors import Problem
 from atlas.i18n import t
 from atlas.schema import TableSpec
+from atlas.unicode_tables import PYTHON_WHITESPACE
 
 TRUE_VALUES = {"true", "True", "TRUE", "1"}
 FALSE_VALUES = {"false", "False", "FALSE", "0"}
@@ -119,11 +117,6 @@ def member_of(series: pd.Series, values: set[str]) -> pd.Series:
                      index=series.index)
 
 
-@functools.cache
-def _python_whitespace() -> str:
-    return "".join(chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace())
-
-
 def split_list(column: pd.Series, delimiter: str | None) -> pd.Series:
     """'a | b' -> ['a', 'b'] for every cell; empty cells become []."""
     # Split, trim and drop empty parts in Arrow, then one conversion to Python lists: a per-cell lambda cost
@@ -132,7 +125,7 @@ def split_list(column: pd.Series, delimiter: str | None) -> pd.Series:
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     parts = pc.split_pattern(array, pattern=delimiter or "|")
-    trimmed = pc.utf8_trim(parts.flatten(), characters=_python_whitespace())
+    trimmed = pc.utf8_trim(parts.flatten(), characters=PYTHON_WHITESPACE)
     kept = pc.not_equal(trimmed, "").to_numpy(zero_copy_only=False)
     counts = np.bincount(pc.list_parent_indices(parts).to_numpy()[kept], minlength=len(array))
     ends = np.cumsum(counts).tolist()

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import reference_load
 from atlas import AtlasDataError, geo, load_atlas
 from atlas.load import OPTIONAL_TABLES, TABLE_NAMES, normalise_text, read_csv_fast
+from atlas.unicode_tables import COMBINING_RANGES, PYTHON_WHITESPACE
 from atlas.validate import split_list
 from corruptions import CORRUPTIONS
 from helpers import DATA_DIR, MINI_FIXTURE, REPO, build_dataset
@@ -168,3 +169,11 @@ def test_shared_link_arrays_are_read_only():
         positions[0] = 0
     with pytest.raises(ValueError):
         atlas.links.lists[("events", "source_ids")].targets[0] = 0
+
+
+def test_unicode_constants_are_pythons_own():
+    # Kept as constants to save ~0.3 s per process; a Python with another Unicode version must regenerate them.
+    characters = [chr(c) for c in range(sys.maxunicode + 1)]
+    assert PYTHON_WHITESPACE == "".join(c for c in characters if c.isspace())
+    combining = [ord(c) for c in characters if unicodedata.combining(c)]
+    assert [c for first, last in COMBINING_RANGES for c in range(first, last + 1)] == combining
