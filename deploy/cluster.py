@@ -40,6 +40,12 @@ def haproxy() -> str | None:
     return shutil.which("haproxy") or next((p for p in ("/usr/sbin/haproxy",) if Path(p).exists()), None)
 
 
+def haproxy_version() -> str:
+    binary = haproxy()
+    output = subprocess.run([binary, "-v"], capture_output=True, text=True).stdout if binary else ""
+    return output.split()[2] if len(output.split()) > 2 else "unknown"
+
+
 def start(replicas: int = 3, port: int = 8600, data_dir: Path = REPO / "data", state_dir: Path = STATE_DIR,
           app_dir: Path = REPO) -> Cluster:
     """Start the replicas, wait for each to be healthy, then the balancer in front; returns at once after."""
