@@ -34,6 +34,7 @@ BEFORE_KILL_S = 45
 BEFORE_KILL_CAP_S = 300
 AFTER_KILL_S = 45
 RECOVERY_LIMIT_S = 60
+RECONNECT_WAIT_S = 5
 PAGES = ("", "Timeline", "About")   # Overview, Timeline, About: no deck.gl map (software WebGL starves 2 cores)
 
 
@@ -43,6 +44,7 @@ class Session:
         self.changes = 0
         self.replica = ""
         self.recovery_s: float | None = None
+        self.replica_after = ""
         self.errors_after_kill: list[str] = []
 
 
@@ -80,12 +82,15 @@ async def visitor(browser, url, expect, session: Session, phase: dict) -> None:
     errors_before = len(session.log.errors)
     try:
         if session.replica == phase["victim"]:
-            # The websocket dropped; the page reconnects through the balancer to a live replica, whose new
-            # session runs the script with the page's URL: the view must come back with this session's filters.
-            base = runs.count
-            started = time.perf_counter()
-            await asyncio.wait_for(wait_for_view(page, runs, base, expect.match_line(filters)), RECOVERY_LIMIT_S)
-            session.recovery_s = time.perf_counter() - started
+            # The websocket dropped. The page reconnects by itself through the balancer (HAProxy sees the
+            # pinned replica down and pins the browser to a live one); that replica has no session for it and
+            # runs nothing until asked, so the page keeps showing its last view. The next filter change runs
+            # there with the URL and widget values the browser sends: the view must follow this session's
+            # filters, within the limit, counted from the kill.
+            await asyncio.sleep(RECONNECT_WAIT_S)
+            filters = await asyncio.wait_for(change_filters(session, page, runs, expect, filters), RECOVERY_LIMIT_S)
+            session.recovery_s = time.perf_counter() - phase["killed_at"]
+            session.replica_after = {c["name"]: c["value"] for c in await context.cookies()}.get("LUBAN_REPLICA", "?")
         end = time.perf_counter() + AFTER_KILL_S
         while time.perf_counter() < end:
             filters = await change_filters(session, page, runs, expect, filters)
@@ -120,6 +125,7 @@ async def run(url: str, cluster, expect, sessions: int, browsers: int) -> tuple[
         phase["victim"] = counts.most_common(1)[0][0] if counts else "r1"
         killed_at = time.perf_counter() - started
         deploy_cluster.kill_replica(cluster, phase["victim"])
+        phase["killed_at"] = time.perf_counter()
         phase["killed"].set()
         await asyncio.gather(*tasks)
         for browser in launched:
@@ -170,7 +176,8 @@ def main() -> None:
                  "lost": sum(1 for s in on_victim if s.recovery_s is None or s.errors_after_kill),
                  "recovery_limit_s": RECOVERY_LIMIT_S,
                  "recovery_s_p50": percentile(recoveries, 0.5) or 0, "recovery_s_max": max(recoveries, default=0),
-                 "others_disturbed": sum(1 for s in others if s.errors_after_kill)},
+                 "others_disturbed": sum(1 for s in others if s.errors_after_kill),
+                 "moved_to": sorted({s.replica_after for s in on_victim if s.replica_after})},
         "plain_http": plain,
     }
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
