@@ -16,7 +16,7 @@ from pathlib import Path
 from playwright.async_api import async_playwright
 
 from bench_support import REPO, RESULTS_DIR, curated_source, git_state, percentile, write_json
-from loadtest import (PAGE_SCRIPT, STEP_TIMEOUT_S, Expectations, RunCounter, SessionLog, check_view, timed_change,
+from loadtest import (DIAGNOSE_SCRIPT, PAGE_SCRIPT, STEP_TIMEOUT_S, Expectations, RunCounter, SessionLog, check_view, timed_change,
                       wait_for_view)
 
 sys.path[:0] = [str(REPO / "deploy"), str(REPO / "tests")]
@@ -45,6 +45,8 @@ class Session:
         self.replica = ""
         self.recovery_s: float | None = None
         self.replica_after = ""
+        self.recovered_filters = None
+        self.recovery_outcome = ""
         self.errors_after_kill: list[str] = []
 
 
@@ -56,6 +58,26 @@ async def change_filters(session: Session, page, runs, expect, filters):
     await check_view(page, expect, filters, session.log, f"change {session.changes + 1}")
     session.changes += 1
     return filters
+
+
+async def first_run_elsewhere(session: Session, page, runs, expect, filters) -> None:
+    """Click the regional switch on the reconnected page and wait for the run on the new replica. A fresh
+    session there starts from the URL, so the click itself may be dropped: the view must show either the
+    filters after the click or those in the URL before it, nothing else."""
+    regional = page.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"]').filter(has_text=t("filters.regional"))
+    toggled = replace(filters, include_regional=not filters.include_regional)
+    base = runs.count
+    await regional.click()
+    await runs.finished_after(base)
+    for _ in range(40):
+        line = (await page.evaluate(DIAGNOSE_SCRIPT))["line"]
+        for candidate, outcome in ((toggled, "click kept"), (filters, "URL view kept, click dropped")):
+            if line == expect.match_line(candidate):
+                session.recovered_filters, session.recovery_outcome = candidate, outcome
+                await check_view(page, expect, candidate, session.log, "after reconnecting")
+                return
+        await asyncio.sleep(0.5)
+    raise RuntimeError(f"after reconnecting the page shows {line!r}")
 
 
 async def visitor(browser, url, expect, session: Session, phase: dict) -> None:
@@ -88,8 +110,10 @@ async def visitor(browser, url, expect, session: Session, phase: dict) -> None:
             # there with the URL and widget values the browser sends: the view must follow this session's
             # filters, within the limit, counted from the kill.
             await asyncio.sleep(RECONNECT_WAIT_S)
-            filters = await asyncio.wait_for(change_filters(session, page, runs, expect, filters), RECOVERY_LIMIT_S)
+            await asyncio.wait_for(first_run_elsewhere(session, page, runs, expect, filters), RECOVERY_LIMIT_S)
+            filters = session.recovered_filters
             session.recovery_s = time.perf_counter() - phase["killed_at"]
+            filters = await change_filters(session, page, runs, expect, filters)   # and it stays live
             session.replica_after = {c["name"]: c["value"] for c in await context.cookies()}.get("LUBAN_REPLICA", "?")
         end = time.perf_counter() + AFTER_KILL_S
         while time.perf_counter() < end:
@@ -177,7 +201,8 @@ def main() -> None:
                  "recovery_limit_s": RECOVERY_LIMIT_S,
                  "recovery_s_p50": percentile(recoveries, 0.5) or 0, "recovery_s_max": max(recoveries, default=0),
                  "others_disturbed": sum(1 for s in others if s.errors_after_kill),
-                 "moved_to": sorted({s.replica_after for s in on_victim if s.replica_after})},
+                 "moved_to": sorted({s.replica_after for s in on_victim if s.replica_after}),
+                 "outcomes": dict(Counter(s.recovery_outcome for s in on_victim if s.recovery_outcome))},
         "plain_http": plain,
     }
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
