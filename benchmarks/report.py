@@ -423,8 +423,8 @@ def _cluster(cluster: dict | None) -> list[str]:
               f"| Errors before the kill | {cluster['errors_before_kill']} |",
               f"| Sessions per replica at the start | {cluster['sessions_per_replica']} |",
               f"| Sessions on the killed replica | {kill.get('sessions_on_replica', '–')} |",
-              f"| … reconnected to another replica ({', '.join(kill.get('moved_to', [])) or '–'}) and showed the right "
-              f"view after their next filter change | {kill.get('recovered', '–')} |",
+              f"| … reconnected to another replica ({', '.join(kill.get('moved_to', [])) or '–'}) and showed their "
+              f"filters' view again on the first run there, then kept working | {kill.get('recovered', '–')} |",
               f"| … what their first run there showed | {', '.join(f'{k}: {v}' for k, v in kill.get('outcomes', {}).items()) or '–'} |",
               f"| … lost (no right view within {kill.get('recovery_limit_s', 0):.0f} s of the kill) | {kill.get('lost', '–')} |",
               f"| Kill to right view p50 / max (includes a {RECONNECT_NOTE}) | {kill.get('recovery_s_p50', 0):.1f} / "
