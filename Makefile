@@ -34,7 +34,7 @@ validate: $(VENV)/.dev
 	$(VENV)/bin/frictionless validate data/datapackage.json
 
 ## test: install everything missing, validate the data, run unit + app + browser tests
-test: $(VENV)/.dev browser-deps validate
+test: $(VENV)/.dev browser-deps cluster-deps validate
 	$(PY) -m pytest tests
 
 ## test-fast: unit and app tests only (no browser)
@@ -53,3 +53,29 @@ bench: $(VENV)/.dev browser-deps
 ## loadtest: 20 concurrent Chromium visitors on one server; fails on any error; updates BENCHMARKS.md (minutes)
 loadtest: $(VENV)/.dev browser-deps
 	$(PY) benchmarks/loadtest.py
+
+.PHONY: bench-load cluster-deps cluster cluster-stop loadtest-cluster
+
+## bench-load: load_atlas at 1x-1000x, vectorised vs the per-value reference code, ratios into BENCHMARKS.md (~5 min)
+bench-load: $(VENV)/.dev
+	$(PY) benchmarks/load_speed.py
+
+## cluster-deps: Debian's HAProxy, the load balancer in front of the replicas
+cluster-deps:
+	@command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || { $(SUDO) apt-get update -qq && \
+		$(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; }
+	@command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || { echo "haproxy is still missing" >&2; exit 1; }
+
+## cluster: REPLICAS (default 3) Streamlit replicas behind HAProxy on http://127.0.0.1:$(CLUSTER_PORT); returns at once
+CLUSTER_PORT ?= 8600
+REPLICAS ?= 3
+cluster: $(VENV)/.runtime cluster-deps
+	$(PY) deploy/cluster.py start --replicas $(REPLICAS) --port $(CLUSTER_PORT)
+
+## cluster-stop: stop the balancer and the replicas that `make cluster` started
+cluster-stop:
+	$(PY) deploy/cluster.py stop
+
+## loadtest-cluster: browser sessions through HAProxy to 3 replicas, one replica killed mid-run (~3 min)
+loadtest-cluster: $(VENV)/.dev browser-deps cluster-deps
+	$(PY) benchmarks/loadtest_cluster.py

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -16,11 +17,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from atlas import dates, geo
 from atlas.links import Links, build_links
 from atlas.errors import AtlasDataError, Problem, report_order
 from atlas.i18n import number, t
+from atlas.unicode_tables import COMBINING_RANGES
 from atlas.schema import TableSpec, read_package, table_specs
 from atlas.validate import FALSE_VALUES, TRUE_VALUES, check_outlines, split_list, validate_tables
 
@@ -39,6 +44,7 @@ QUOTE_NEIGHBOURS = np.isin(np.arange(256), np.frombuffer(b',"\r\n', dtype=np.uin
 # A number field's text as the CSV wrote it ('20', '48.0'), kept beside the parsed float so that downloads write
 # the value as published: a float cannot tell '20' from '20.0'. Not a published column (export selects by schema).
 PUBLISHED_TEXT = "{}__as_published"
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)   # pandas 3's default text dtype, as read_csv(dtype=str) gives
 TRANSLATION_COLUMNS = ("table", "record_id", "field", "language", "text", "origin", "source_ids", "notes")
 
 
@@ -109,12 +115,36 @@ class Atlas:
         return digest.hexdigest()
 
 
+@functools.cache
+def _combining_marks() -> str:
+    # An RE2 class of every character with a combining class: the test the search form has always used
+    # (unicodedata.combining), from Python's own tables, applied by Arrow instead of per character.
+    return "[" + "".join(f"\\x{{{first:x}}}-\\x{{{last:x}}}" for first, last in COMBINING_RANGES) + "]"
+
+
+def text_series(values: pa.Array | list[str], index: pd.Index, name=None) -> pd.Series:
+    """pandas' text Series from an Arrow string array or a list of str, without a Python pass per value."""
+    array = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, type=pa.large_string())
+    return pd.Series(array.to_pandas(types_mapper={pa.large_string(): _TEXT, pa.string(): _TEXT}.get).array,
+                     index=index, name=name)
+
+
 def normalise_text(series: pd.Series) -> pd.Series:
     """Case- and accent-insensitive form for search (ё→е, é→e; Chinese unchanged)."""
-    def fold(text: str) -> str:
-        decomposed = unicodedata.normalize("NFKD", text)
-        return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-    return series.fillna("").astype(str).map(fold)
+    values = series.fillna("").astype(str)
+    array = pa.array(values.array, type=pa.large_string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    # ASCII text needs only lower case (NFKD leaves it as is; casefold() of ASCII is lower()).
+    ascii_rows = pc.string_is_ascii(array).to_numpy(zero_copy_only=False)
+    folded = pc.ascii_lower(array)
+    if not ascii_rows.all():
+        others = array.filter(pa.array(~ascii_rows)).to_pylist()
+        decomposed = pa.array([unicodedata.normalize("NFKD", text) for text in others], type=pa.large_string())
+        stripped = pc.replace_substring_regex(decomposed, pattern=_combining_marks(), replacement="").to_pylist()
+        folded = pc.replace_with_mask(folded, pa.array(~ascii_rows),
+                                      pa.array([text.casefold() for text in stripped], type=pa.large_string()))
+    return text_series(folded, values.index, values.name)
 
 
 def max_table_mb() -> float:
@@ -151,6 +181,36 @@ def dataset_signature(data_dir: Path | str) -> tuple:
     return tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_file()))
 
 
+def read_csv_fast(data: bytes, field_names: list[str]) -> pd.DataFrame | None:
+    """The table as pandas' C reader gives it (all text, '' for empty), read by Arrow's multi-threaded reader;
+    None for anything unusual, so that pandas reads it and reports problems in its own words.
+
+    Arrow accepts a quoted value left open at the end of the file (pandas refuses it): a file that does
+    not end with a line feed, or whose last value ends with a line break, is left to pandas. So are lone
+    carriage returns and one-column files (the two readers split and skip lines differently there). The
+    header must be known fields, unique and all read as text; Arrow checks that every value is UTF-8.
+    tests/unit/test_load_speed.py compares both readers on generated files.
+    """
+    # pandas and Arrow split lines differently around a carriage return not followed by a line feed.
+    if not data.endswith(b"\n") or data.count(b"\r") != data.count(b"\r\n"):
+        return None
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data), parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(field_names, pa.string()),
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    names = table.column_names
+    # One column: pandas skips lines of only blanks there, Arrow keeps them as values.
+    if (len(names) < 2 or len(set(names)) != len(names) or not set(names) <= set(field_names)
+            or any(column.type != pa.string() for column in table.columns)):
+        return None
+    if table.num_rows and table.column(len(names) - 1)[-1].as_py().endswith(("\n", "\r")):
+        return None
+    return table.to_pandas(types_mapper={pa.string(): _TEXT}.get)
+
+
 def read_raw_tables(data_dir: Path, specs: dict[str, TableSpec]) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """Every table as strings, plus the problems found while reading (missing file, encoding, quoting, header)."""
     raw: dict[str, pd.DataFrame] = {}
@@ -171,27 +231,30 @@ def read_raw_tables(data_dir: Path, specs: dict[str, TableSpec]) -> tuple[dict[s
             problems.append(Problem(spec.path, None, None, t("validate.cannot_open", error=error.strerror),
                                     root_cause=True))
             continue
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            line = data[: error.start].count(b"\n") + 1
-            problems.append(Problem(spec.path, line, None, t("validate.not_utf8", position=error.start),
-                                    root_cause=True))
-            continue
-        try:
-            frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        except pd.errors.EmptyDataError as error:
-            problems.append(Problem(spec.path, None, None, t("validate.unreadable", error=str(error).strip()),
-                                    root_cause=True))
-            continue
-        except (pd.errors.ParserError, ValueError) as error:
-            structure = csv_structure_problems(spec.path, text)
-            problems += structure or [Problem(spec.path, None, None, t("validate.unreadable", error=str(error).strip()),
-                                              root_cause=True)]
-            continue
+        # Arrow reads ordinary files fast; anything unusual returns None and pandas reads it in its own words.
+        frame = read_csv_fast(data, spec.field_names)
+        if frame is None:
+            try:
+                data.decode("utf-8-sig")
+            except UnicodeDecodeError as error:
+                line = data[: error.start].count(b"\n") + 1
+                problems.append(Problem(spec.path, line, None, t("validate.not_utf8", position=error.start),
+                                        root_cause=True))
+                continue
+            try:
+                frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            except pd.errors.EmptyDataError as error:
+                problems.append(Problem(spec.path, None, None, t("validate.unreadable", error=str(error).strip()),
+                                        root_cause=True))
+                continue
+            except (pd.errors.ParserError, ValueError) as error:
+                structure = csv_structure_problems(spec.path, data.decode("utf-8-sig"))
+                problems += structure or [Problem(spec.path, None, None,
+                                                  t("validate.unreadable", error=str(error).strip()), root_cause=True)]
+                continue
         if _rows_may_be_merged(data, frame):
             # A quote left open swallows the lines after it into one value: report that, not the values it garbles.
-            structure = csv_structure_problems(spec.path, text)
+            structure = csv_structure_problems(spec.path, data.decode("utf-8-sig"))
             if structure:
                 problems += structure
                 continue
@@ -313,6 +376,28 @@ def _translated_search_text(translations: pd.DataFrame | None) -> dict[str, pd.S
     return {table: joined.xs(table) for table in joined.index.get_level_values(0).unique()}
 
 
+def _as_dict(lookup: pd.Series) -> dict:
+    # Plain dicts for per-item lookups: Series.get costs microseconds per call (pandas 3, Arrow strings).
+    return dict(zip(lookup.index.tolist(), lookup.tolist()))
+
+
+def _spaced(lists: pd.Series) -> pd.Series:
+    """Each tuple of words joined by spaces."""
+    return text_series([" ".join(cell) for cell in lists.tolist()], lists.index)
+
+
+def names_of(ids: pd.Series, name_of: pd.Series) -> pd.Series:
+    """Each tuple of ids as a tuple of names; an id with no name stays itself."""
+    names = _as_dict(name_of)
+    return pd.Series([tuple(names.get(i, i) for i in cell) for cell in ids.tolist()], index=ids.index, dtype=object)
+
+
+def joined_text(ids: pd.Series, lookup: pd.Series) -> pd.Series:
+    """Each tuple of ids as the space-joined lookup texts of its ids ('' for an unknown id)."""
+    text_of = _as_dict(lookup.fillna(""))
+    return text_series([" ".join([text_of.get(i, "") for i in cell]) for cell in ids.tolist()], ids.index)
+
+
 def _derive(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     countries, institutions = tables["countries"], tables["institutions"]
     workshops, events, claims = tables["workshops"], tables["events"], tables["claims"]
@@ -324,15 +409,11 @@ def _derive(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     translated = _translated_search_text(tables.get("translations"))
 
     institution_text = (institutions["name_en"] + " " + institutions["name_ru"] + " " + institutions["name_zh"] + " "
-                        + institutions["aliases"].map(" ".join) + " " + institutions["city"])
+                        + _spaced(institutions["aliases"]) + " " + institutions["city"])
     institutions["country_name"] = institutions["country"].map(country_name)
     institutions["search_text"] = normalise_text(institution_text) + " " \
         + institutions["country"].map(country_search).fillna("")
     search_of = institutions.set_index("institution_id")["search_text"]
-
-    def joined(ids: pd.Series, lookup: pd.Series) -> pd.Series:
-        exploded = ids.explode()
-        return exploded.map(lookup).fillna("").groupby(level=0).agg(" ".join).reindex(ids.index, fill_value="")
 
     # Events: spans honest to the precision; undated rows keep NaT and stay off the timeline.
     events["date_start"], events["date_end"] = dates.spans(events["date"])
@@ -340,10 +421,10 @@ def _derive(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     events["year_end"] = events["date_end"].dt.year.astype("Int64")
     # The data's own names are English; other languages are display copies (atlas/localise.py).
     events["country_name"] = events["country"].map(country_name).fillna(t("region.regional", language="en"))
-    events["institution_names"] = events["institution_ids"].map(lambda ids: tuple(name_of.get(i, i) for i in ids))
+    events["institution_names"] = names_of(events["institution_ids"], name_of)
     events["search_text"] = normalise_text(
         events["title"] + " " + events["summary"] + " " + events["place"] + " " + events["other_participants"]) \
-        + " " + joined(events["institution_ids"], search_of) \
+        + " " + joined_text(events["institution_ids"], search_of) \
         + " " + events["country"].map(country_search).fillna("") \
         + " " + events["place_country"].map(country_search).fillna("") \
         + " " + events["event_id"].map(translated.get("events", EMPTY_TEXT)).astype(object).fillna("")
@@ -362,11 +443,11 @@ def _derive(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     workshops["last_year"] = spans["last_end"].dt.year.astype("Int64").array
     workshops["country_name"] = workshops["country"].map(country_name)
     workshops["host_name"] = workshops["host_institution_id"].map(name_of).fillna("")
-    workshops["partner_names"] = workshops["partner_institution_ids"].map(lambda ids: tuple(name_of.get(i, i) for i in ids))
+    workshops["partner_names"] = names_of(workshops["partner_institution_ids"], name_of)
     workshops["search_text"] = normalise_text(
-        workshops["name_en"] + " " + workshops["city"] + " " + workshops["majors"].map(" ".join)) \
+        workshops["name_en"] + " " + workshops["city"] + " " + _spaced(workshops["majors"])) \
         + " " + workshops["host_institution_id"].map(search_of).fillna("") \
-        + " " + joined(workshops["partner_institution_ids"], search_of) \
+        + " " + joined_text(workshops["partner_institution_ids"], search_of) \
         + " " + workshops["country"].map(country_search).fillna("") \
         + " " + workshops["workshop_id"].map(translated.get("workshops", EMPTY_TEXT)).astype(object).fillna("")
 

@@ -11,6 +11,7 @@ from atlas import dates, geo
 from atlas.errors import Problem
 from atlas.i18n import t
 from atlas.schema import TableSpec
+from atlas.unicode_tables import PYTHON_WHITESPACE
 
 TRUE_VALUES = {"true", "True", "TRUE", "1"}
 FALSE_VALUES = {"false", "False", "FALSE", "0"}
@@ -94,7 +95,7 @@ def check_fields(spec: TableSpec, frame: pd.DataFrame) -> list[Problem]:
 
 def check_references(specs: dict[str, TableSpec], raw: dict[str, pd.DataFrame]) -> list[Problem]:
     problems: list[Problem] = []
-    keys = {name: set(frame[specs[name].primary_key]) for name, frame in raw.items()
+    keys = {name: set(frame[specs[name].primary_key].tolist()) for name, frame in raw.items()
             if specs[name].primary_key in frame.columns}
     # A table with a repeated id has lost a row's id: references to it are summarised, not listed one by one.
     repeated = {name: _first_repeated_line(frame[specs[name].primary_key]) for name, frame in raw.items()
@@ -153,8 +154,19 @@ def member_of(series: pd.Series, values: set[str]) -> pd.Series:
 
 def split_list(column: pd.Series, delimiter: str | None) -> pd.Series:
     """'a | b' -> ['a', 'b'] for every cell; empty cells become []."""
-    delimiter = delimiter or "|"
-    return column.fillna("").map(lambda text: [part.strip() for part in text.split(delimiter) if part.strip()])
+    # Split, trim and drop empty parts in Arrow, then one conversion to Python lists: a per-cell lambda cost
+    # seconds at 1000x. Trimmed of exactly the characters str.strip() removes (Python's isspace).
+    array = pa.array(column.fillna(""), type=pa.large_string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    parts = pc.split_pattern(array, pattern=delimiter or "|")
+    trimmed = pc.utf8_trim(parts.flatten(), characters=PYTHON_WHITESPACE)
+    kept = pc.not_equal(trimmed, "").to_numpy(zero_copy_only=False)
+    counts = np.bincount(pc.list_parent_indices(parts).to_numpy()[kept], minlength=len(array))
+    ends = np.cumsum(counts).tolist()
+    items = trimmed.filter(pa.array(kept)).to_pylist()
+    cells = [items[start:end] for start, end in zip([0] + ends[:-1], ends)]
+    return pd.Series(cells, index=column.index, dtype=object)
 
 
 def check_date_precision(specs: dict[str, TableSpec], raw: dict[str, pd.DataFrame]) -> list[Problem]:

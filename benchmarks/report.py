@@ -385,13 +385,70 @@ def _history() -> list[str]:
     return lines + [""]
 
 
+def _loading(load: dict | None) -> list[str]:
+    lines = ["## Loading (`make bench-load`)", ""]
+    if not load:
+        return lines + ["`make bench-load` has not been run yet.", ""]
+    lines += [f"Run {load['date']} on `{load['git']}`, base data: {load['dataset']}; load average before / after: "
+              f"{load['loadavg_before']} / {load['loadavg_after']} on {load['machine']['cpu']}. `load_atlas` "
+              "(read, validate, type, derive, links) in a fresh process per load, the vectorised code against the "
+              "per-value code it replaced (`tests/reference_load.py`), alternating, medians. Wall time moves with "
+              "the machine's load; the ratio and CPU time are the comparable figures.", "",
+              "| Scale | CSV | rows (events) | runs | reference wall / CPU | vectorised wall / CPU | speed-up (wall / CPU) "
+              f"| ≤ {load['target_s']:.0f} s | same Atlas |",
+              "|---|---:|---:|---:|---:|---:|---:|:-:|:-:|"]
+    for scale, result in load["scales"].items():
+        new, old = result["new"], result["reference"]
+        lines.append(f"| {scale}× | {result['csv_mb']:,.1f} MB | {result['rows']['events']:,} | {result['reps']} "
+                     f"| {old['wall_s']:.2f} / {old['cpu_s']:.2f} s | {new['wall_s']:.2f} / {new['cpu_s']:.2f} s "
+                     f"| {result['speedup_wall']:.1f}× / {result['speedup_cpu']:.1f}× "
+                     f"| {_verdict(new['wall_s'] <= load['target_s'])} | {'yes' if result['identical'] else '**NO**'} |")
+    return lines + [""]
+
+
+RECONNECT_NOTE = "5 s wait for the page to reconnect"
+
+
+def _cluster(cluster: dict | None) -> list[str]:
+    lines = ["## Replicas behind a load balancer (`make loadtest-cluster`)", ""]
+    if not cluster:
+        return lines + ["`make loadtest-cluster` has not been run yet.", ""]
+    kill = cluster.get("kill", {})
+    lines += [f"Run {cluster['date']} on `{cluster['git']}`: {cluster['replicas']} Streamlit replicas behind "
+              f"{cluster['balancer']} on loopback (cookie affinity, health checks on `/_stcore/health`), "
+              f"{cluster['sessions']} concurrent Chromium sessions changing filters for {cluster['duration_s']:.0f} s; "
+              f"replica {kill.get('replica', '–')} killed (SIGKILL) {kill.get('at_s', 0):.0f} s into the run.", "",
+              "| Measure | Result |", "|---|---|",
+              f"| Filter changes completed | {cluster['changes']:,} |",
+              f"| Errors before the kill | {cluster['errors_before_kill']} |",
+              f"| Sessions per replica at the start | {cluster['sessions_per_replica']} |",
+              f"| Sessions on the killed replica | {kill.get('sessions_on_replica', '–')} |",
+              f"| … reconnected to another replica ({', '.join(kill.get('moved_to', [])) or '–'}) and showed their "
+              f"filters' view again on the first run there, then kept working | {kill.get('recovered', '–')} |",
+              f"| … what their first run there showed | {', '.join(f'{k}: {v}' for k, v in kill.get('outcomes', {}).items()) or '–'} |",
+              f"| … lost (no right view within {kill.get('recovery_limit_s', 0):.0f} s of the kill) | {kill.get('lost', '–')} |",
+              f"| Kill to right view p50 / max (includes a {RECONNECT_NOTE}) | {kill.get('recovery_s_p50', 0):.1f} / "
+              f"{kill.get('recovery_s_max', 0):.1f} s |",
+              f"| Sessions on other replicas disturbed by the kill | {kill.get('others_disturbed', '–')} |",
+              f"| Plain HTTP (`/_stcore/health`, static files) through the balancer without affinity cookie | "
+              f"{cluster.get('plain_http', '–')} |", ""]
+    if cluster.get("errors"):
+        lines += ["Errors:", ""] + [f"- {error}" for error in cluster["errors"][:20]] + [""]
+    return lines
+
+
+def _read_last(name: str) -> dict | None:
+    path = LAST_RUN_DIR / name
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
 def render(run: dict, loadtest: dict | None) -> str:
     lines = ["# Benchmarks", "",
              "Written by `make bench` (`benchmarks/run.py`); the load-test section by `make loadtest` "
              "(`benchmarks/loadtest.py`). Do not edit by hand: hand-written analysis lives in "
              "`benchmarks/hotspots.md` and is included below. Raw results: `benchmarks/last-run/`.", ""]
-    lines += _machine(run) + _targets(run) + _per_page(run) + _scale(run) + _browser(run)
-    lines += _loadtest(loadtest) + _hot_spots(run) + _history()
+    lines += _machine(run) + _targets(run) + _per_page(run) + _scale(run) + _loading(_read_last("load.json"))
+    lines += _browser(run) + _loadtest(loadtest) + _cluster(_read_last("cluster.json")) + _hot_spots(run) + _history()
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -402,7 +459,8 @@ def write_report() -> None:
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
     run, loadtest = read("bench.json"), read("loadtest.json")
     if run is None:
-        text = "# Benchmarks\n\n`make bench` has not been run yet.\n\n" + "\n".join(_loadtest(loadtest)) + "\n"
+        text = "# Benchmarks\n\n`make bench` has not been run yet.\n\n" + "\n".join(
+            _loading(read("load.json")) + _loadtest(loadtest) + _cluster(read("cluster.json"))) + "\n"
     else:
         text = render(run, loadtest)
     REPORT_PATH.write_text(text, encoding="utf-8")
