@@ -87,7 +87,9 @@ def click_and_wait_for_detail(page: Page, atlas, record_id: str):
     # A click is a full rerun plus redrawing the map; on a loaded 2-core machine that took up to ~10 s.
     hint.wait_for(state="detached", timeout=PAGE_READY_TIMEOUT_MS)
     wait_for_app(page)
-    return page.locator('[data-testid="stColumn"]').nth(-1)
+    # The detail panel is below the map now (no side column): the bordered container after the legend and caption.
+    return page.locator('[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"]').filter(
+        has=page.get_by_text("Selected record", exact=True)).last
 
 
 def count_colour(png: bytes, rgb: tuple[int, int, int], tolerance: int = 12) -> int:
