@@ -49,12 +49,17 @@ clean:
 ## bench: time every page against a floor page at 1x/10x/100x/1000x and in Chromium, write BENCHMARKS.md (~10 min)
 bench: $(VENV)/.dev browser-deps
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/api_bench.py
+
+## bench-api: requests/s and p95 of the record pages and data API against /_stcore/health on one server
+bench-api: $(VENV)/.dev
+	$(PY) benchmarks/api_bench.py
 
 ## loadtest: 20 concurrent Chromium visitors on one server; fails on any error; updates BENCHMARKS.md (minutes)
 loadtest: $(VENV)/.dev browser-deps
 	$(PY) benchmarks/loadtest.py
 
-.PHONY: bench-load cluster-deps cluster cluster-stop loadtest-cluster
+.PHONY: bench-api bench-load cluster-deps cluster cluster-stop loadtest-cluster
 
 ## bench-load: load_atlas at 1x-1000x, vectorised vs the per-value reference code, ratios into BENCHMARKS.md (~5 min)
 bench-load: $(VENV)/.dev
