@@ -60,6 +60,13 @@ def _link_to_record(record_id: str, label: str, language: str) -> str:
     return f'<a href="{h(record_path(record_id, language))}">{h(label)}</a>'
 
 
+def _english_prose(text: str, language: str) -> str:
+    """Data prose we hold only in English: marked as English on a Russian or Chinese page, never passed off as translated."""
+    if language == DEFAULT_LANGUAGE:
+        return h(text)
+    return f'<span lang="en">{h(text)}</span>{h(t("record.english_mark", language))}'
+
+
 def _date(value: str, precision: str | None, language: str) -> str:
     return format_with_precision(value, precision, language)
 
@@ -112,17 +119,17 @@ def _facts(atlas: Atlas, kind: str, record: pd.Series, language: str) -> list[tu
              if record["host_institution_id"] else h(label("detail.not_named"))),
             (label("detail.partners"), institutions(record["partner_institution_ids"], record["partner_names"])),
             (label("detail.place"), place(record["city"], record["country_name"], record["coord_precision"])),
-            (label("detail.majors"), h("; ".join(record["majors"])) or "—"),
+            (label("detail.majors"), _english_prose("; ".join(record["majors"]), language) if record["majors"] else "—"),
         ]
         if pd.notna(record["area_m2"]):
             facts.append((label("detail.area"), h(f"{number(record['area_m2'], language)} m² "
-                                                  f"({label('detail.as_of')} {record['area_as_of']})")))
+                                                  f"({label('detail.as_of')} {_date(record['area_as_of'], None, language)})")))
         if pd.notna(record["students_trained"]):
             qualifier = t(f"detail.qualifier_{record['students_qualifier'] or 'exact'}", language)
             facts.append((label("detail.students"), h(f"{qualifier}{number(int(record['students_trained']), language)}"
-                                                      f" ({label('detail.as_of')} {record['students_as_of']})")))
+                                                      f" ({label('detail.as_of')} {_date(record['students_as_of'], None, language)})")))
         if record["status_note"]:
-            facts.append((label("detail.status_note"), h(record["status_note"])))
+            facts.append((label("detail.status_note"), _english_prose(record["status_note"], language)))
         milestones = atlas.events[atlas.events["workshop_id"] == record["workshop_id"]].sort_values("date_start")
         if not milestones.empty:
             items = "".join(
@@ -261,10 +268,10 @@ def render_record(atlas: Atlas, record_id: str, base_url: str, language: str, to
         f"<dl>{facts}</dl>",
     ]
     if conflict:
-        body.append(f'<section class="conflict"><h2>{h(t("detail.conflicts", language))}</h2><p>{h(conflict)}</p>'
+        body.append(f'<section class="conflict"><h2>{h(t("detail.conflicts", language))}</h2><p>{_english_prose(conflict, language)}</p>'
                     "</section>")
     if notes:
-        body.append(f"<p><small>{h(t('record_page.notes', language))}: {h(notes)}</small></p>")
+        body.append(f"<p><small>{h(t('record_page.notes', language))}: {_english_prose(notes, language)}</small></p>")
     heading = t("record_page.sources_heading", language) if kind != "source" else t("record_page.citation_heading",
                                                                                     language)
     items = "".join(source_citation(s, language) for s in sources)

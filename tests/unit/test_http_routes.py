@@ -308,7 +308,8 @@ def parsed(html: str) -> Elements:
 
 # The only tags a record page writes; a payload turned into markup would add others (img, b, iframe…).
 PAGE_TAGS = {"html", "head", "meta", "title", "style", "script", "body", "nav", "a", "small", "header", "h1", "h2",
-             "dl", "dt", "dd", "ul", "ol", "li", "section", "p", "code", "footer"}
+             "dl", "dt", "dd", "ul", "ol", "li", "section", "p", "code", "footer",
+             "span"}   # <span lang="en"> around prose held only in English (record_page._english_prose)
 
 
 @pytest.mark.parametrize("record_id", ["LW-KG-01", "EV-005", "kstu-kg", "CL-001", "S-001"])

@@ -93,3 +93,24 @@ def test_notice_names_its_parameter(key, values, param):
 def test_well_formed_ids():
     assert is_well_formed("LW-KZ-01") and is_well_formed("ttu-tj") and is_well_formed("S-183")
     assert not is_well_formed("a b") and not is_well_formed("-x") and not is_well_formed("")
+
+
+@pytest.mark.parametrize(("language", "marked"), [
+    ("en", False),   # English prose is the data's own language: no mark
+    ("ru", True),    # prose we hold only in English is marked as English, never passed off as a translation
+    ("zh", True),
+])
+def test_record_page_marks_english_prose_in_other_languages(language, marked):
+    from datetime import date
+
+    from atlas.i18n import t
+    from atlas.record_page import render_record
+    from helpers import DATA_DIR
+
+    real = load_atlas(DATA_DIR)
+    page = render_record(real, "LW-KZ-01", "http://atlas.example", language, today=date(2026, 12, 4))
+    mark = t("record.english_mark", language)
+    assert ('<span lang="en">' in page.html) is marked
+    assert (mark in page.html) is marked
+    # the 'as of' dates of area and students are written in the language, not as raw ISO months
+    assert "(as of 2023-12)" not in page.html and "2023-12)" not in page.html
