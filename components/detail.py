@@ -12,7 +12,7 @@ import streamlit as st
 
 from atlas import Atlas, Filters
 from atlas.dates import format_partial, format_with_precision
-from atlas.i18n import labelled, number, t
+from atlas.i18n import DEFAULT_LANGUAGE, current_language, labelled, number, t
 from atlas.localise import FALLBACK, TRANSLATION
 from atlas.permalink import record_url
 from atlas.records import RECORD_TABLES, find_in, record_kind
@@ -74,11 +74,17 @@ def _draw_text_origin(record: pd.Series) -> None:
         st.caption(t("detail.our_translation"))
 
 
+def english_prose(text: str) -> str:
+    """Data prose we hold only in English, marked as such on a Russian or Chinese page (never passed off as translated)."""
+    return text + (t("record.english_mark") if text and current_language() != DEFAULT_LANGUAGE else "")
+
+
 def _draw_sources_and_conflicts(atlas: Atlas, record: pd.Series) -> None:
     if record.get("conflict_note"):
-        st.warning(labelled(f"**{t('detail.conflicts')}**", md_escape(record['conflict_note'])), icon=":material/difference:")
+        st.warning(labelled(f"**{t('detail.conflicts')}**", md_escape(english_prose(record['conflict_note']))),
+                   icon=":material/difference:")
     if record.get("notes"):
-        st.caption(md_escape(record["notes"]))
+        st.caption(md_escape(english_prose(record["notes"])))
     st.markdown(f"**{t('detail.sources')}**")
     st.markdown("\n".join(_source_lines(atlas, record["source_ids"])) or t("detail.no_sources"))
 
@@ -92,7 +98,7 @@ def _draw_workshop(atlas: Atlas, record: pd.Series) -> None:
         (t("detail.host"), record["host_name"] or t("detail.not_named")),
         (t("detail.partners"), "; ".join(record["partner_names"]) or t("detail.not_named")),
         (t("detail.place"), f"{record['city']}, {record['country_name']} ({t('location.' + record['coord_precision'])})"),
-        (t("detail.majors"), "; ".join(record["majors"])),
+        (t("detail.majors"), english_prose("; ".join(record["majors"]))),
     ]
     if pd.notna(record["area_m2"]):
         facts.append((t("detail.area"), f"{number(round(record['area_m2']))} m² ({t('detail.as_of')} {format_partial(record['area_as_of'], long=True)})"))
@@ -100,7 +106,7 @@ def _draw_workshop(atlas: Atlas, record: pd.Series) -> None:
         qualifier = t(f"detail.qualifier_{record['students_qualifier'] or 'exact'}")
         facts.append((t("detail.students"), f"{qualifier}{number(int(record['students_trained']))} ({t('detail.as_of')} {format_partial(record['students_as_of'], long=True)})"))
     if record["status_note"]:
-        facts.append((t("detail.status_note"), record["status_note"]))
+        facts.append((t("detail.status_note"), english_prose(record["status_note"])))
     st.markdown("\n".join("- " + labelled(f"**{label}**", md_escape(value)) for label, value in facts))
     milestones = atlas.events[atlas.events["workshop_id"] == record["workshop_id"]].sort_values("date_start")
     if not milestones.empty:

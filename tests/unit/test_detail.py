@@ -34,3 +34,16 @@ def test_source_lines_follow_the_citation_order_and_skip_unknown_ids(mini):
     assert len(lines) == 2
     urls = [mini.sources.loc[mini.sources["source_id"] == sid, "url"].iloc[0] for sid in (second, first)]
     assert urls[0] in lines[0] and urls[1] in lines[1]
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", "Phase 2 began"),                       # English is the data's own language: no mark
+    ("ru", "Phase 2 began (англ.)"),               # held only in English: said so, not passed off as Russian
+    ("zh", "Phase 2 began（英文）"),
+    ("ru", ""),                                    # nothing to mark
+])
+def test_english_prose_is_marked_outside_english(language, expected):
+    from atlas.i18n import language_context
+    from components.detail import english_prose
+    with language_context(language):
+        assert english_prose(expected.split(" (")[0].split("（")[0]) == expected
