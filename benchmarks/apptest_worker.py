@@ -157,8 +157,14 @@ def exceptions(app) -> list[str]:
 
 
 def open_page(app_dir: Path, page: str):
+    """A fresh session on `page`; 'page?key=value' opens it from a link with those query parameters."""
+    from urllib.parse import parse_qsl
+
     from streamlit.testing.v1 import AppTest
+    page, _, query = page.partition("?")
     app = AppTest.from_file(str(app_dir / "app.py"), default_timeout=APPTEST_TIMEOUT_S)
+    for key, value in parse_qsl(query):
+        app.query_params[key] = value
     if page != "app.py":
         app.switch_page(page)
     return app

@@ -33,6 +33,8 @@ page_setup("floor", "nav.overview")
 PAGES = (
     ("Floor", FLOOR_PAGE, "Floor"),
     ("Overview", "app.py", ""),
+    # The same page in Russian: switching language must not slow a rerun (issue 12); the display copy is cached.
+    ("Overview (ru)", "app.py?lang=ru", "?lang=ru"),
     ("Map", "pages/1_Map.py", "Map"),
     ("Timeline", "pages/2_Timeline.py", "Timeline"),
     ("Explore", "pages/3_Explore.py", "Explore"),
