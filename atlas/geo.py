@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import shapely
 
 OUTLINES_FILE = "country_outlines.geojson"
-
-
-def read_outlines(data_dir: Path) -> dict:
-    return json.loads((Path(data_dir) / OUTLINES_FILE).read_text(encoding="utf-8"))
 
 
 def rings_by_country(outlines: dict) -> dict[str, list[list[np.ndarray]]]:
