@@ -59,7 +59,7 @@ bench-api: $(VENV)/.dev
 loadtest: $(VENV)/.dev browser-deps
 	$(PY) benchmarks/loadtest.py
 
-.PHONY: bench-api bench-load cluster-deps cluster cluster-stop loadtest-cluster
+.PHONY: bench-api bench-load cluster-deps cluster cluster-stop loadtest-cluster loadtest-protocol loadtest-protocol-compare
 
 ## bench-load: load_atlas at 1x-1000x, vectorised vs the per-value reference code, ratios into BENCHMARKS.md (~5 min)
 bench-load: $(VENV)/.dev
@@ -84,3 +84,12 @@ cluster-stop:
 ## loadtest-cluster: browser sessions through HAProxy to 3 replicas, one replica killed mid-run (~3 min)
 loadtest-cluster: $(VENV)/.dev browser-deps cluster-deps
 	$(PY) benchmarks/loadtest_cluster.py
+
+## loadtest-protocol: 120 protocol-level sessions (no browser) through HAProxy to 3 replicas changing filters
+## for DURATION_S (default 180) s, one replica SIGKILLed, then 60 s more; fails on any error or lost session (~5 min)
+loadtest-protocol: $(VENV)/.dev cluster-deps
+	$(PY) benchmarks/loadtest_protocol.py
+
+## loadtest-protocol-compare: one filter change timed with the protocol client and with Chromium on one server
+loadtest-protocol-compare: $(VENV)/.dev browser-deps
+	$(PY) benchmarks/loadtest_protocol.py --compare

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from bench_support import PAGES, REPO, median
+from report_protocol import protocol_section
 
 HISTORY_PATH = REPO / "benchmarks" / "history.jsonl"
 LAST_RUN_DIR = REPO / "benchmarks" / "last-run"
@@ -449,6 +450,7 @@ def render(run: dict, loadtest: dict | None) -> str:
              "`benchmarks/hotspots.md` and is included below. Raw results: `benchmarks/last-run/`.", ""]
     lines += _machine(run) + _targets(run) + _per_page(run) + _scale(run) + _loading(_read_last("load.json"))
     lines += _browser(run) + _loadtest(loadtest) + _cluster(_read_last("cluster.json")) + _hot_spots(run) + _history()
+    lines += protocol_section(_read_last("protocol.json"))
     return "\n".join(lines).rstrip() + "\n"
 
 
