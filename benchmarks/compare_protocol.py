@@ -1,5 +1,5 @@
 """`loadtest_protocol.py --compare`: the same filter change (tick/untick regional events) timed with one protocol
-session (benchmarks/st_protocol.py) and one Chromium session, one after the other, against one server."""
+session (benchmarks/st_protocol.py) and one Chromium session taking turns against one server."""
 
 from __future__ import annotations
 
@@ -64,24 +64,15 @@ PAGES = (("", "overview"), ("Timeline", "timeline"))
 SERVER_ENV = {"STREAMLIT_SERVER_ENABLE_XSRF_PROTECTION": "true"}
 
 
-async def protocol_times(url: str, path: str, key: str, expect: BrowserExpectations, filters) -> list[float]:
+async def interleaved(url: str, path: str, key: str, expect: BrowserExpectations, filters) -> dict[str, list[float]]:
+    """Both clients open the page with the same filters; then they take turns, one change each, so that the
+    other work on this shared machine weighs on both alike."""
     from loadtest_protocol import query_string
     session = ProtocolSession(url, path, query_string(filters, "en"))
     await session.open()
     run = await session.rerun()
-    times = []
-    for _ in range(CHANGES):
-        filters = replace(filters, include_regional=not filters.include_regional)
-        run = await session.rerun({run.widget_id(f"filter_regional:{key}"): bool_state(filters.include_regional)})
-        if expect.match_line(filters) not in run.sidebar_texts() or run.errors():
-            raise RuntimeError(f"protocol session: wrong view after a change ({run.errors()})")
-        times.append(run.seconds * 1000)
-    await session.close()
-    return times
-
-
-async def browser_times(url: str, path: str, expect: BrowserExpectations, filters) -> list[float]:
-    from loadtest_protocol import query_string
+    protocol_filters = browser_filters = filters
+    times: dict[str, list[float]] = {"protocol": [], "browser_to_script_finished": [], "browser": []}
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium_executable(), headless=True,
                                                    args=CHROMIUM_FLAGS)
@@ -95,15 +86,29 @@ async def browser_times(url: str, path: str, expect: BrowserExpectations, filter
         await wait_for_view(page, runs, 0, expect.match_line(filters))
         regional = page.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"]').filter(
             has_text=t("filters.regional"))
-        times, finished = [], []
         for _ in range(CHANGES):
-            filters = replace(filters, include_regional=not filters.include_regional)
-            times.append(await timed_change(page, runs, lambda: regional.click(), expect.match_line(filters)))
-            # The same span the protocol client measures: press to the script_finished frame arriving.
-            finished.append(await page.evaluate(
+            protocol_filters = replace(protocol_filters, include_regional=not protocol_filters.include_regional)
+            run = await session.rerun({run.widget_id(f"filter_regional:{key}"):
+                                       bool_state(protocol_filters.include_regional)})
+            if expect.match_line(protocol_filters) not in run.sidebar_texts() or run.errors():
+                raise RuntimeError(f"protocol session: wrong view after a change ({run.errors()})")
+            times["protocol"].append(run.seconds * 1000)
+            browser_filters = replace(browser_filters, include_regional=not browser_filters.include_regional)
+            times["browser"].append(await timed_change(page, runs, lambda: regional.click(),
+                                                       expect.match_line(browser_filters)))
+            # The span the protocol client measures: press to the script_finished frame arriving in the page.
+            times["browser_to_script_finished"].append(await page.evaluate(
                 "() => Math.max(...window.__finishedAt.filter(t => t > window.__lastAction)) - window.__lastAction"))
         await browser.close()
-    return times, finished
+    await session.close()
+    return times
+
+
+async def warm_up(url: str, path: str) -> None:
+    session = ProtocolSession(url, path)
+    await session.open()
+    await session.rerun()
+    await session.close()
 
 
 def stats(values: list[float]) -> dict:
@@ -120,12 +125,10 @@ def compare() -> None:
     pages = {}
     try:
         for path, key in PAGES:
-            # Warm the page once (first run loads the data and imports), then time each client in turn.
-            asyncio.run(protocol_times(server.url, path, key, expect, filters))
-            protocol = asyncio.run(protocol_times(server.url, path, key, expect, filters))
-            browser, browser_finished = asyncio.run(browser_times(server.url, path, expect, filters))
-            pages[path or "Overview"] = {"protocol": stats(protocol), "browser_to_script_finished": stats(browser_finished),
-                                         "browser": stats(browser)}
+            # The first session on a fresh server loads the data and imports: one warm-up round, not timed.
+            asyncio.run(warm_up(server.url, path))
+            times = asyncio.run(interleaved(server.url, path, key, expect, filters))
+            pages[path or "Overview"] = {name: stats(values) for name, values in times.items()}
             print(path or "Overview", pages[path or "Overview"], flush=True)
     finally:
         stop_server(server)
@@ -136,7 +139,7 @@ def compare() -> None:
                                                      "received by the page (in-page clock)",
               "browser_measures": "pointer press on the checkbox -> page idle showing the new match line "
                                   "(in-page clock; includes drawing)",
-              "load_average": {"start": [round(x, 1) for x in load_start],
+              "cpus": os.cpu_count(), "load_average": {"start": [round(x, 1) for x in load_start],
                                "end": [round(x, 1) for x in os.getloadavg()]}}
     write_json(LAST_RUN_DIR / "protocol-vs-browser.json", result)
     write_report()

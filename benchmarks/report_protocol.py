@@ -32,7 +32,7 @@ def _comparison(compare: dict | None) -> list[str]:
     if not compare:
         return ["`make loadtest-protocol-compare` has not been run yet.", ""]
     lines = [f"**Protocol client against the browser** (run {compare['date']} on `{compare['git']}`, one server, "
-             f"{compare['changes_per_client']} ticks/unticks of \"regional events\" per client, one client at a time; "
+             f"{compare['changes_per_client']} ticks/unticks of \"regional events\" per client, taking turns; "
              f"load average {compare['load_average']['start'][0]} at the start on {compare.get('cpus', 2)} cores "
              "shared with other work):", "",
              "| Page | Protocol client: rerun sent → script_finished (median / p95) "
@@ -40,9 +40,9 @@ def _comparison(compare: dict | None) -> list[str]:
     for page, result in compare["pages"].items():
         cells = [result["protocol"], result["browser_to_script_finished"], result["browser"]]
         lines.append(f"| {page} | " + " | ".join(f"{c['median_ms']} / {c['p95_ms']} ms" for c in cells) + " |")
-    return lines + ["", "The client does not draw: its timing stops where the browser's rendering starts. It also "
-                    "sends no `cached_message_hashes`, so the server sends every element in full each run (a browser "
-                    "gets references for elements it already holds).", ""]
+    return lines + ["", "The two clients take turns on the same server, one change each. The protocol client does not "
+                    "draw: its timing stops where the browser's drawing starts (the third column adds it). It sends "
+                    "only the widget values it has set, where a browser sends all of them.", ""]
 
 
 def protocol_section(result: dict | None, compare: dict | None = None) -> list[str]:

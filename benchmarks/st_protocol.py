@@ -3,7 +3,8 @@
 What a browser tab does, minus rendering: GET the page (the balancer's affinity cookie and Streamlit's XSRF cookie
 arrive with it), open the websocket with those cookies, the page's Origin and the subprotocols the frontend sends
 ("streamlit", the XSRF token, the previous session id on a reconnect), then send BackMsg.rerun_script with the page
-name, the address bar's query string and the widget values it holds; the server answers with ForwardMsgs
+name, the address bar's query string, the widget values it holds and the hashes of the elements it keeps (as the
+frontend's message cache does, so unchanged elements come back as references); the server answers with ForwardMsgs
 (new_session, deltas, page_info_changed with the rewritten query string, script_finished). One process holds
 hundreds of these sessions; see benchmarks/loadtest_protocol.py.
 """
@@ -30,6 +31,10 @@ AFFINITY_COOKIE = "LUBAN_REPLICA"
 XSRF_COOKIE = "_streamlit_xsrf"
 SIDEBAR = 1   # delta_path[0]: 0 is the main block, 1 the sidebar
 FINISHED = ForwardMsg.ScriptFinishedStatus
+# The frontend keeps a cacheable element for this many runs after it was last sent or referred to (Streamlit's
+# global.maxCachedMessageAge default) and lists the hashes it holds with each rerun; the server then sends a
+# reference instead of an element the client already has.
+MAX_CACHED_MESSAGE_AGE = 2
 
 
 class ProtocolError(Exception):
@@ -43,6 +48,7 @@ class Run:
     elements: dict[tuple[int, ...], object]   # delta path -> Element (the last one sent for that path)
     query_string: str
     replica: str
+    protocol_errors: list[str] = field(default_factory=list)
 
     def of_type(self, kind: str) -> list[object]:
         return [e for e in self.elements.values() if e.WhichOneof("type") == kind]
@@ -51,7 +57,7 @@ class Run:
         """Exceptions and st.error boxes the run drew (what a visitor would see as something gone wrong)."""
         found = [f"exception: {e.exception.type}: {e.exception.message[:200]}" for e in self.of_type("exception")]
         found += [f"error box: {e.alert.body[:200]}" for e in self.of_type("alert") if e.alert.format == Alert.ERROR]
-        return found
+        return found + self.protocol_errors
 
     def sidebar_texts(self) -> list[str]:
         """Markdown and captions in the sidebar, as plain text (Markdown emphasis and escapes removed)."""
@@ -96,6 +102,7 @@ class ProtocolSession:
     page_hash: str = ""
     replica: str = ""          # from the balancer's X-Served-By header on the websocket upgrade
     reconnects: int = 0
+    references: int = 0        # elements the server sent as a reference to one this client holds
 
     def __post_init__(self) -> None:
         self._socket = None
@@ -103,6 +110,9 @@ class ProtocolSession:
         self._finished: asyncio.Queue = asyncio.Queue()
         self._elements: dict[tuple[int, ...], object] = {}
         self._closed = asyncio.Event()
+        self._cache: dict[str, tuple[object, int]] = {}   # hash -> (Element, run count when last used)
+        self._runs = 0
+        self._missing: list[str] = []
 
     @property
     def url(self) -> str:
@@ -156,6 +166,16 @@ class ProtocolSession:
                         self.session_id = message.new_session.initialize.session_id
                 elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
                     self._elements[tuple(message.metadata.delta_path)] = message.delta.new_element
+                    if message.metadata.cacheable and message.hash:
+                        self._cache[message.hash] = (message.delta.new_element, self._runs)
+                elif kind == "ref_hash":
+                    cached = self._cache.get(message.ref_hash)
+                    if cached is None:
+                        self._missing.append(f"reference to an element the client does not hold ({message.ref_hash})")
+                    else:
+                        self._elements[tuple(message.metadata.delta_path)] = cached[0]
+                        self.references += 1
+                        self._cache[message.ref_hash] = (cached[0], self._runs)
                 elif kind == "navigation":
                     # The page that ran (pages/ is served through st.navigation): the frontend's current page,
                     # sent with every later rerun. new_session.page_script_hash names the main script instead.
@@ -164,6 +184,9 @@ class ProtocolSession:
                     # st.query_params writes the address bar: keep it as the browser does.
                     self.query_string = message.page_info_changed.query_string
                 elif kind == "script_finished":
+                    self._runs += 1
+                    self._cache = {h: entry for h, entry in self._cache.items()
+                                   if self._runs - entry[1] <= MAX_CACHED_MESSAGE_AGE}
                     self._finished.put_nowait(message.script_finished)
                 elif kind == "page_not_found":
                     self._finished.put_nowait(f"page not found: {message.page_not_found.page_name}")
@@ -184,6 +207,7 @@ class ProtocolSession:
         client.page_script_hash = self.page_hash
         client.page_name = "" if self.page_hash else self.page
         client.widget_states.widgets.extend(self.widgets.values())
+        client.cached_message_hashes.extend(self._cache)
         client.context_info.locale = self.locale
         client.context_info.timezone = "UTC"
         client.context_info.url = f"{self.base_url}/{self.page}"
@@ -207,7 +231,8 @@ class ProtocolSession:
                 continue   # the script asked for another run: the view is the next one
             if status != FINISHED.FINISHED_SUCCESSFULLY:
                 raise ProtocolError(f"run ended with {FINISHED.Name(status)}")
-            return Run(time.perf_counter() - started, dict(self._elements), self.query_string, self.replica)
+            missing, self._missing = self._missing, []
+            return Run(time.perf_counter() - started, dict(self._elements), self.query_string, self.replica, missing)
 
     @property
     def connected(self) -> bool:
