@@ -41,8 +41,7 @@ def _comparison(compare: dict | None) -> list[str]:
         cells = [result["protocol"], result["browser_to_script_finished"], result["browser"]]
         lines.append(f"| {page} | " + " | ".join(f"{c['median_ms']} / {c['p95_ms']} ms" for c in cells) + " |")
     return lines + ["", "The two clients take turns on the same server, one change each. The protocol client does not "
-                    "draw: its timing stops where the browser's drawing starts (the third column adds it). It sends "
-                    "only the widget values it has set, where a browser sends all of them.", ""]
+                    "draw: its timing stops where the browser's drawing starts (the third column adds it).", ""]
 
 
 def protocol_section(result: dict | None, compare: dict | None = None) -> list[str]:

@@ -3,7 +3,7 @@
 What a browser tab does, minus rendering: GET the page (the balancer's affinity cookie and Streamlit's XSRF cookie
 arrive with it), open the websocket with those cookies, the page's Origin and the subprotocols the frontend sends
 ("streamlit", the XSRF token, the previous session id on a reconnect), then send BackMsg.rerun_script with the page
-name, the address bar's query string, the widget values it holds and the hashes of the elements it keeps (as the
+name, the address bar's query string, the value every widget shows (and the one it changes) and the hashes of the elements it keeps (as the
 frontend's message cache does, so unchanged elements come back as references); the server answers with ForwardMsgs
 (new_session, deltas, page_info_changed with the rewritten query string, script_finished). One process holds
 hundreds of these sessions; see benchmarks/loadtest_protocol.py.
@@ -97,7 +97,7 @@ class ProtocolSession:
     locale: str = "en-US"
     run_timeout_s: float = 180.0
     cookies: dict[str, str] = field(default_factory=dict)
-    widgets: dict[str, WidgetState] = field(default_factory=dict)
+    widgets: dict[str, WidgetState] = field(default_factory=dict)   # the values sent with the next rerun
     session_id: str = ""
     page_hash: str = ""
     replica: str = ""          # from the balancer's X-Served-By header on the websocket upgrade
@@ -184,6 +184,9 @@ class ProtocolSession:
                     # st.query_params writes the address bar: keep it as the browser does.
                     self.query_string = message.page_info_changed.query_string
                 elif kind == "script_finished":
+                    if message.script_finished == FINISHED.FINISHED_SUCCESSFULLY:
+                        # What the page now shows is what the browser sends with the next rerun, for every widget.
+                        self.widgets = shown_widget_states(self._elements.values(), self.widgets)
                     self._runs += 1
                     self._cache = {h: entry for h, entry in self._cache.items()
                                    if self._runs - entry[1] <= MAX_CACHED_MESSAGE_AGE}
@@ -265,6 +268,38 @@ class ProtocolSession:
             await self._socket.close()
         if self._reader is not None:
             await asyncio.gather(self._reader, return_exceptions=True)
+
+
+def shown_widget_states(elements, previous: dict[str, WidgetState]) -> dict[str, WidgetState]:
+    """The value each widget of a run now holds, as the frontend sends them all with every rerun: the server's
+    value when the run set one (set_value), else what the client held for that widget, else the default. Covers
+    the widget kinds the atlas's sidebar uses."""
+    states: dict[str, WidgetState] = {}
+    for element in elements:
+        kind = element.WhichOneof("type")
+        widget = getattr(element, kind) if kind else None
+        if kind not in ("checkbox", "multiselect", "button_group", "slider", "text_input"):
+            continue
+        if not widget.set_value and widget.id in previous:
+            states[widget.id] = previous[widget.id]
+            continue
+        state = WidgetState()
+        if kind == "checkbox":
+            state.bool_value = widget.value if widget.set_value else widget.default
+        elif kind == "multiselect":
+            values = list(widget.raw_values) if widget.set_value else [widget.options[i] for i in widget.default]
+            state.string_array_value.data.extend(values)
+        elif kind == "button_group":
+            if not widget.set_value:
+                continue   # a default button group sends nothing until clicked
+            state.string_array_value.data.extend(widget.raw_values)
+        elif kind == "slider":
+            state.double_array_value.data.extend(widget.value if widget.set_value else widget.default)
+        elif kind == "text_input":
+            state.string_value = widget.value if widget.set_value and widget.HasField("value") else widget.default
+        state.id = widget.id
+        states[widget.id] = state
+    return states
 
 
 def bool_state(value: bool) -> WidgetState:

@@ -62,3 +62,26 @@ def test_cookies_from_set_cookie_headers() -> None:
     headers["Set-Cookie"] = "LUBAN_REPLICA=r2; path=/; HttpOnly"
     headers["Set-Cookie"] = "_streamlit_xsrf=2|aa|bb|1; Path=/; SameSite=Lax"
     assert _cookies_from(headers) == {"LUBAN_REPLICA": "r2", "_streamlit_xsrf": "2|aa|bb|1"}
+
+
+def test_shown_widget_states_follow_the_frontend() -> None:
+    from st_protocol import bool_state, shown_widget_states
+    countries = _element("multiselect", id="$$ID-1-filter_countries:map", set_value=False)
+    countries.multiselect.options.extend(["Kazakhstan", "Uzbekistan"])
+    countries.multiselect.default.append(1)
+    years = _element("slider", id="$$ID-2-filter_years:map", set_value=True)
+    years.slider.value.extend([2015, 2020])
+    years.slider.default.extend([2000, 2026])
+    regional = _element("checkbox", id="$$ID-3-filter_regional:map", set_value=False, default=True)
+    language = _element("button_group", id="$$ID-4-language:map", set_value=False)
+    held = {"$$ID-3-filter_regional:map": bool_state(False)}
+    states = shown_widget_states([countries, years, regional, language, _element("markdown", body="x")], held)
+    # No value set by the run and none held: the default (option 1).
+    assert list(states["$$ID-1-filter_countries:map"].string_array_value.data) == ["Uzbekistan"]
+    # A value the run set wins over the default.
+    assert list(states["$$ID-2-filter_years:map"].double_array_value.data) == [2015, 2020]
+    # Not set by the run: the value the client held (its own earlier change), not the default; dropping it would
+    # make the server see the widget go back to its default and undo the visitor's filter.
+    assert states["$$ID-3-filter_regional:map"].bool_value is False
+    # An untouched button group sends nothing; markdown is no widget.
+    assert set(states) == {"$$ID-1-filter_countries:map", "$$ID-2-filter_years:map", "$$ID-3-filter_regional:map"}
