@@ -36,7 +36,7 @@ FINISHED_SCRIPT = """
     while (i < bytes.length) {
       const key = varint(); const field = Math.floor(key / 8), wire = key % 8;
       if (wire === 0) { varint(); if (field === 6) return true; }
-      else if (wire === 2) i += varint();
+      else if (wire === 2) { const length = varint(); i += length; }   // not `i += varint()`: i is read first
       else if (wire === 1) i += 8;
       else if (wire === 5) i += 4;
       else return false;
