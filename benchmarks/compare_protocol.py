@@ -28,6 +28,7 @@ CHANGES = 12
 FINISHED_SCRIPT = """
 (() => {
   window.__finishedAt = [];
+  window.__sentAt = [];
   const Native = window.WebSocket;
   const isFinished = (bytes) => {
     let i = 0;
@@ -45,6 +46,9 @@ FINISHED_SCRIPT = """
   };
   const Wrapped = function (...args) {
     const socket = new Native(...args);
+    // When the page hands a BackMsg (the rerun) to the socket: the protocol client's starting point.
+    const send = socket.send.bind(socket);
+    socket.send = (data) => { window.__sentAt.push(performance.now()); return send(data); };
     socket.addEventListener('message', async (event) => {
       const stamp = event.timeStamp;
       const data = event.data instanceof Blob ? await event.data.arrayBuffer() : event.data;
@@ -72,7 +76,8 @@ async def interleaved(url: str, path: str, key: str, expect: BrowserExpectations
     await session.open()
     run = await session.rerun()
     protocol_filters = browser_filters = filters
-    times: dict[str, list[float]] = {"protocol": [], "browser_to_script_finished": [], "browser": []}
+    times: dict[str, list[float]] = {"protocol": [], "browser_sent_to_script_finished": [],
+                                     "browser_to_script_finished": [], "browser": []}
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium_executable(), headless=True,
                                                    args=CHROMIUM_FLAGS)
@@ -97,8 +102,11 @@ async def interleaved(url: str, path: str, key: str, expect: BrowserExpectations
             times["browser"].append(await timed_change(page, runs, lambda: regional.click(),
                                                        expect.match_line(browser_filters)))
             # The span the protocol client measures: press to the script_finished frame arriving in the page.
-            times["browser_to_script_finished"].append(await page.evaluate(
-                "() => Math.max(...window.__finishedAt.filter(t => t > window.__lastAction)) - window.__lastAction"))
+            finished, sent = await page.evaluate(
+                "() => [Math.max(...window.__finishedAt.filter(t => t > window.__lastAction)),"
+                "       Math.min(...window.__sentAt.filter(t => t > window.__lastAction))]")
+            times["browser_to_script_finished"].append(finished - (await page.evaluate("() => window.__lastAction")))
+            times["browser_sent_to_script_finished"].append(finished - sent)
         await browser.close()
     await session.close()
     return times
@@ -135,6 +143,8 @@ def compare() -> None:
     result = {"date": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "git": git_state(),
               "dataset": label, "changes_per_client": CHANGES, "pages": pages,
               "protocol_measures": "BackMsg rerun_script sent -> ForwardMsg script_finished received",
+              "browser_sent_to_script_finished_measures": "the page's first websocket send after the press (the "
+                                                          "rerun) -> script_finished frame received (in-page clock)",
               "browser_to_script_finished_measures": "pointer press on the checkbox -> script_finished frame "
                                                      "received by the page (in-page clock)",
               "browser_measures": "pointer press on the checkbox -> page idle showing the new match line "
