@@ -58,6 +58,7 @@ class Expectations:
         self.atlas = load_atlas(data_dir)
         self.central_asia = sorted(self.atlas.countries.loc[self.atlas.countries["region"] == "central_asia", "iso2"])
         self._lines: dict[tuple, str] = {}
+        self.record_id = str(self.atlas.workshops["workshop_id"].iloc[0])   # for /record/<id>
 
     def country_option(self, code: str, language: str) -> str:
         """The countries multiselect's option for `code` as the page shows it: the name in the page's language
@@ -233,14 +234,14 @@ async def sleep_or(event: asyncio.Event, seconds: float) -> None:
         pass
 
 
-def plain_http(url: str, replicas: int, rounds: int) -> dict:
+def plain_http(url: str, record_id: str, rounds: int) -> dict:
     """Each path `rounds` times with no cookie (HAProxy offers its affinity cookie on every answer; a plain client
     never sends it back): which replica answered (X-Served-By), status, body digest."""
     served: Counter = Counter()
     failures: list[str] = []
     digests: dict[str, dict[str, set[str]]] = {}
     for _ in range(rounds):
-        for path in PLAIN_PATHS + (f"/record/{plain_http.record_id}",):
+        for path in PLAIN_PATHS + (f"/record/{record_id}",):
             try:
                 with urllib.request.urlopen(url + path, timeout=90) as response:
                     body = response.read()
@@ -278,14 +279,14 @@ async def load(url: str, cluster, expect: Expectations, sessions: int, before_s:
         await asyncio.sleep(0.2)
     counts = Counter(v.replica for v in visitors if v.replica)
     run.victim = counts.most_common(1)[0][0]
-    plain_before = await asyncio.to_thread(plain_http, url, len(cluster.replicas), 10)
+    plain_before = await asyncio.to_thread(plain_http, url, expect.record_id, 10)
     killed_after_s = time.perf_counter() - started
     deploy_cluster.kill_replica(cluster, run.victim)
     run.killed_at = time.perf_counter()
     run.end_at = run.killed_at + after_s
     run.killed.set()
     await asyncio.sleep(min(10, after_s / 2))
-    plain_after = await asyncio.to_thread(plain_http, url, len(cluster.replicas), 10)
+    plain_after = await asyncio.to_thread(plain_http, url, expect.record_id, 10)
     await asyncio.gather(*tasks)
     return visitors, {"victim": run.victim, "at_s": killed_after_s, "per_replica": dict(sorted(counts.items())),
                       "wall_s": time.perf_counter() - started, "plain_before": plain_before,
@@ -317,7 +318,6 @@ def main() -> None:
     state_dir = RESULTS_DIR / "cluster-protocol"
     load_start = os.getloadavg()
     cluster = deploy_cluster.start(args.replicas, free_port(), source, state_dir)
-    plain_http.record_id = expect.atlas.workshops["workshop_id"].iloc[0]
     try:
         visitors, kill = asyncio.run(load(cluster.url, cluster, expect, args.sessions, args.duration, args.after,
                                           args.think))

@@ -14,8 +14,6 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-import urllib.error
-import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 
