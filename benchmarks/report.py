@@ -275,7 +275,8 @@ def _targets(run: dict) -> list[str]:
                   "that loaded the data, and the largest RSS of the per-page processes after their session; the "
                   "per-rerun allocation is the tracemalloc peak of one extra filter rerun per page."]
     if run.get("quick"):
-        lines += ["", f"Quick run: the largest scale is {largest}×, so the 1000× rows use {largest}×."]
+        lines += ["", "Quick run (fewer scales or repetitions): a smoke test, not the committed figures."
+                  + (f" The largest scale is {largest}×, so the 1000× rows use {largest}×." if largest != "1000" else "")]
     broken = [f"{label} at {key}×: {record['exceptions'][0][:160]}" for key in sorted(run["scales"], key=int)
               for label, record in run["scales"][key].get("pages", {}).items() if record.get("exceptions")]
     if broken:
