@@ -14,8 +14,8 @@ Two pieces the benchmark worker installs into its own process, never into the ap
   a page of tables costs as much as the page).
 - Recording and replay: `record_last_run()` keeps the delta messages of the last finished AppTest run
   (`LocalScriptRunner.forward_msgs()`, the queue the tree is parsed from, already composed so a path that was
-  written twice holds its final element). `replay(label)`, called from a throwaway page, walks that recording
-  as a tree of delta paths and re-sends each block with `DeltaGenerator._block(block_proto)` and each element
+  written twice holds its final element). `replay(label)`, called from a throwaway page, goes through that
+  recording in order and re-sends each block with `DeltaGenerator._block(block_proto)` into its parent and each element
   as the same `ForwardMsg` that `DeltaGenerator._enqueue` builds (new_element copied whole, so the
   width/height/alignment configs stay; the cursor advanced with `lock_element()` as `_enqueue` does). What is
   left is Streamlit's cost of delivering exactly that output: the page's own work (filtering, building
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import defaultdict
 
 # label -> list of (delta path, "block" | "element", proto); filled by the worker, read by the replay page.
 RECORDINGS: dict[str, list[tuple[tuple[int, ...], str, object]]] = {}
@@ -77,10 +76,13 @@ def install() -> None:
         marks: dict[str, float] = {}
 
         def mark(sender, event, **_) -> None:
+            # Both events are sent from the script thread, so thread_time() is the script's own CPU time.
             if event == ScriptRunnerEvent.SCRIPT_STARTED:
                 marks.setdefault("started", time.perf_counter())
+                marks.setdefault("started_cpu", time.thread_time())
             elif event in stopped:
                 marks["stopped"] = time.perf_counter()
+                marks["stopped_cpu"] = time.thread_time()
 
         self.on_event.connect(mark, weak=False)
         tree = original_run(self, *args, **kwargs)
@@ -93,6 +95,7 @@ def install() -> None:
             msg.SerializeToString()
         LAST_RUN.clear()
         LAST_RUN.update(script_s=marks.get("stopped", 0.0) - marks.get("started", 0.0),
+                        script_cpu_s=marks.get("stopped_cpu", 0.0) - marks.get("started_cpu", 0.0),
                         serialize_s=time.perf_counter() - started)
         return tree
 
@@ -135,15 +138,6 @@ def record(label: str) -> dict[str, int]:
     return sent_summary(messages)
 
 
-def _children(recording) -> dict[tuple[int, ...], list]:
-    children: dict[tuple[int, ...], list] = defaultdict(list)
-    for path, kind, proto in recording:
-        children[path[:-1]].append((path[-1], kind, proto, path))
-    for entries in children.values():
-        entries.sort(key=lambda entry: entry[0])
-    return children
-
-
 def replay(label: str) -> None:
     """Re-send the recording of `label` in the same block structure (called inside a script run)."""
     from streamlit.delta_generator import _enqueue_message
@@ -153,21 +147,20 @@ def replay(label: str) -> None:
     recording = RECORDINGS.get(label)
     if recording is None:
         raise KeyError(f"no recording for page {label!r} (recorded: {', '.join(RECORDINGS) or 'none'})")
-    children = _children(recording)
     singletons = get_dg_singleton_instance()
-    roots = {0: singletons.main_dg, 1: singletons.sidebar_dg, 2: singletons.event_dg, 3: singletons.bottom_dg}
-
-    def send(dg, path: tuple[int, ...]) -> None:
-        for _, kind, proto, child_path in children.get(path, ()):
-            if kind == "block":
-                send(dg._block(proto), child_path)
-            else:
-                cursor = dg._cursor
-                msg = ForwardMsg()
-                msg.delta.new_element.CopyFrom(proto)
-                msg.metadata.delta_path[:] = cursor.delta_path
-                _enqueue_message(msg)
-                cursor.lock_element()
-
-    for root, dg in roots.items():
-        send(dg, (root,))
+    # Block paths -> the DeltaGenerator that writes into them; the root containers exist already.
+    containers = {(0,): singletons.main_dg, (1,): singletons.sidebar_dg, (2,): singletons.event_dg,
+                  (3,): singletons.bottom_dg}
+    # In recorded order: a block's add_block comes before its children, and within one container the
+    # cursor hands out the same positions in the same order as during the page's run.
+    for path, kind, proto in recording:
+        dg = containers[path[:-1]]
+        if kind == "block":
+            containers[path] = dg._block(proto)
+            continue
+        cursor = dg._cursor
+        msg = ForwardMsg()
+        msg.delta.new_element.CopyFrom(proto)
+        msg.metadata.delta_path[:] = cursor.delta_path
+        _enqueue_message(msg)
+        cursor.lock_element()
