@@ -267,6 +267,7 @@ def run_session(app, changes: list[list[str]], record: dict[str, object], prefix
         served = replay.LAST_RUN["script_s"] + replay.LAST_RUN["serialize_s"]
         record[kind].append(served)
         record.setdefault(f"harness_{kind}", []).append(wall)
+        record.setdefault(f"post_run_{kind}", []).append(replay.LAST_RUN["post_run_s"])
         return served
 
     seconds, _ = timed(app.run)
@@ -362,7 +363,8 @@ def measure_pages(args: argparse.Namespace, app_dir: Path, result: dict[str, obj
                 app = open_page(app_dir, f"{replay.REPLAY_PAGE}?replay={label}")
                 replay_record = {"first_s": record["replay_first_s"], "rerun_s": record["replay_rerun_s"],
                                  "harness_first_s": record.setdefault("replay_harness_first_s", []),
-                                 "harness_rerun_s": record.setdefault("replay_harness_rerun_s", [])}
+                                 "harness_rerun_s": record.setdefault("replay_harness_rerun_s", []),
+                                 "post_run_rerun_s": record.setdefault("replay_post_run_rerun_s", [])}
                 run_session(app, [None] * len(changes), replay_record, "", f"{label} replay")
                 if rep == 0:
                     record["sent_replay"] = replay.sent_summary()

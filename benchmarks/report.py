@@ -290,28 +290,42 @@ def _per_page(run: dict) -> list[str]:
     floor_first, floor_rerun = _page_median(curated, "Floor", "first_s"), _page_median(curated, "Floor", "rerun_s")
     lines = ["## Per page at curated size (median)", "",
              "Server-like = the script run (ScriptRunner's SCRIPT_STARTED to SCRIPT_STOPPED events) plus serializing "
-             "its messages, with one compiled-script cache shared across runs (what `streamlit run` does); AppTest "
+             "its messages, with one compiled-script cache shared across runs (what `streamlit run` does); post-run GC = "
+             "the `gc.collect(2)` a server runs after every script run (`runner.postScriptGC`, on by default; AppTest's "
+             "runner skips it, so the harness runs and times it after each run): paid in CPU after the run's last "
+             "message, not part of the rerun figure; AppTest "
              "wall = the whole `AppTest.run()` with that shared cache (adds AppTest's mock runtime, thread start and "
              "element-tree parsing); plain AppTest = `AppTest.run()` as shipped, a fresh script cache per run, so each "
              "run also re-reads and recompiles app.py and the page (the figures before this rework were taken so). "
              "The targets use server-like. Sent = the delta messages of the run after the first filter change "
              "(elements / blocks / serialized bytes), for the page and for its replay: equal figures show the replay "
              "re-sends exactly the page's output.", "",
-             "| Page | first run | filter rerun | AppTest wall | plain AppTest | replay floor rerun | ÷ replay "
-             "| ÷ sidebar floor | before ÷ sidebar floor | sent by page | sent by replay |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
+             "| Page | first run | filter rerun | post-run GC | AppTest wall | plain AppTest | replay floor rerun "
+             "| ÷ replay | ÷ sidebar floor | before ÷ sidebar floor | sent by page | sent by replay |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
 
     def sent(figures: dict | None) -> str:
         return "–" if not figures else f"{figures['elements']} / {figures['blocks']} / {_kb(figures['bytes'])}"
 
     lines.append(f"| *Sidebar floor* | {_ms(floor_first)} | {_ms(floor_rerun)} "
+                 f"| {_ms(_page_median(curated, 'Floor', 'post_run_rerun_s'))} "
                  f"| {_ms(_page_median(curated, 'Floor', 'harness_rerun_s'))} "
                  f"| {_ms(_page_median(curated, 'Floor', 'apptest_rerun_s'))} | | | 1.0× | 1.0× | | |")
     for label, row in rows.items():
         lines.append(f"| {label} | {_ms(_page_median(curated, label, 'first_s'))} | {_ms(row['rerun'])} "
-                     f"| {_ms(row['harness_rerun'])} | {_ms(row['apptest_rerun'])} | {_ms(row['replay'])} | {_ratio(row['replay_ratio'])} "
+                     f"| {_ms(_page_median(curated, label, 'post_run_rerun_s'))} | {_ms(row['harness_rerun'])} | {_ms(row['apptest_rerun'])} | {_ms(row['replay'])} | {_ratio(row['replay_ratio'])} "
                      f"| {_ratio(row['floor_ratio'])} | {_ratio(row['previous_floor_ratio'])} | {sent(row['sent'])} "
                      f"| {sent(row['sent_replay'])} |")
+    check = _read_last("server-check.json")
+    if check:
+        lines += ["", f"Cross-check against a real `streamlit run` (`benchmarks/server_check.py`, {check['date'][:16]}): "
+                  f"on the {check['page']} page a Chromium visitor added and removed a country {check['reruns']} times; "
+                  f"the server process used {_ms(check['server_cpu_median_s'])} CPU per filter rerun (median), and "
+                  f"{_ms(check.get('server_no_gc_cpu_median_s'))} with Streamlit's post-run `gc.collect(2)` turned off "
+                  "(`runner.postScriptGC`, on by default), against "
+                  f"{_ms(check['apptest_served_median_s'])} server-like ({_ms(check['apptest_script_cpu_median_s'])} "
+                  "script CPU) for the same changes in AppTest in the same process. So the server-like figure is "
+                  "what a server pays per rerun apart from that collection, which the post-run GC column measures."]
     return lines + [""]
 
 

@@ -4,7 +4,8 @@ A visitor in Chromium adds and removes a country in the sidebar; the server's CP
 /proc, so other work on the machine does not inflate it) is set beside the same page's server-like AppTest rerun
 (script run + serializing its messages, shared compiled scripts) with the same changes, in this same process.
 The server also pays Streamlit's websocket, its post-run garbage collection and the browser's requests, so its
-figure is expected a little above AppTest's; a large gap would mean the harness misses real work.
+figure is expected a little above AppTest's; a large gap would mean the harness misses real work. The server is
+run twice, with Streamlit's post-run garbage collection (runner.postScriptGC, the default) and without it.
 Usage: .venv/bin/python benchmarks/server_check.py [--page Map] [--reruns 6]
 """
 
@@ -18,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_support import (PAGES, RESULTS_DIR, copy_app, cpu_seconds, curated_source, median, start_server,
+from bench_support import (PAGES, REPO, RESULTS_DIR, copy_app, cpu_seconds, curated_source, median, start_server,
                            stop_server, write_json)
 
 COUNTRY = ("KZ", "Kazakhstan")
@@ -31,11 +32,12 @@ def wait_for_rerun(page) -> None:
                            timeout=RERUN_TIMEOUT_MS)
 
 
-def server_reruns(app_dir: Path, data_dir: Path, url_path: str, reruns: int, log: Path) -> dict[str, object]:
+def server_reruns(app_dir: Path, data_dir: Path, url_path: str, reruns: int, log: Path,
+                  extra_env: dict[str, str] | None = None) -> dict[str, object]:
     from playwright.sync_api import sync_playwright
 
     from browser_support import CHROMIUM_FLAGS, chromium_executable, wait_for_app
-    server = start_server(app_dir, data_dir, log)
+    server = start_server(app_dir, data_dir, log, extra_env)
     cpu: list[float] = []
     try:
         with sync_playwright() as playwright:
@@ -93,14 +95,21 @@ def main() -> None:
         data_dir, label = curated_source(Path(temp) / "fixture")
         started = time.perf_counter()
         server = server_reruns(app_dir, data_dir, url_path, args.reruns, RESULTS_DIR / "logs" / "server-check.log")
+        # The same with Streamlit's post-run gc.collect(2) off (runner.postScriptGC, on by default): what is left
+        # is what the server-like AppTest figure measures.
+        server_no_gc = server_reruns(app_dir, data_dir, url_path, args.reruns,
+                                     RESULTS_DIR / "logs" / "server-check-no-gc.log",
+                                     {"STREAMLIT_RUNNER_POST_SCRIPT_GC": "false"})
         apptest = apptest_reruns(app_dir, data_dir, page_path, args.reruns)
     result = {"date": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "page": args.page,
+              "server_no_gc": server_no_gc, "server_no_gc_cpu_median_s": median(server_no_gc["cpu_s"]),
               "dataset": label, "reruns": args.reruns, "server": server, "apptest": apptest,
               "server_cpu_median_s": median(server["cpu_s"]), "apptest_served_median_s": median(apptest["served_s"]),
               "apptest_script_cpu_median_s": median(apptest["script_cpu_s"]), "wall_s": time.perf_counter() - started}
     write_json(RESULTS_DIR / "server-check.json", result)
+    write_json(REPO / "benchmarks" / "last-run" / "server-check.json", result)   # BENCHMARKS.md shows it
     print(f"{args.page}: real server CPU per filter rerun {result['server_cpu_median_s'] * 1000:.0f} ms (median of "
-          f"{len(server['cpu_s'])}); server-like AppTest {result['apptest_served_median_s'] * 1000:.0f} ms wall, "
+          f"{len(server['cpu_s'])}), {result['server_no_gc_cpu_median_s'] * 1000:.0f} ms without post-run GC; server-like AppTest {result['apptest_served_median_s'] * 1000:.0f} ms wall, "
           f"{result['apptest_script_cpu_median_s'] * 1000:.0f} ms script CPU")
 
 
