@@ -267,7 +267,8 @@ def run_session(app, changes: list[list[str]], record: dict[str, object], prefix
         served = replay.LAST_RUN["script_s"] + replay.LAST_RUN["serialize_s"]
         record[kind].append(served)
         record.setdefault(f"harness_{kind}", []).append(wall)
-        record.setdefault(f"post_run_{kind}", []).append(replay.LAST_RUN["post_run_s"])
+        if replay.LAST_RUN["post_run_s"] is not None:
+            record.setdefault(f"post_run_{kind}", []).append(replay.LAST_RUN["post_run_s"])
         return served
 
     seconds, _ = timed(app.run)
@@ -342,6 +343,7 @@ def measure_pages(args: argparse.Namespace, app_dir: Path, result: dict[str, obj
                         record["sent_filtered"] = replay.record(label)
 
             replay.share_script_cache(True)
+            replay.COLLECT_AFTER_RUN = rep == 0   # the server's post-run gc.collect(2), timed in one session per page
             sampler = StackSampler(thread_prefix="ScriptRunner") if args.sample_pages else None
             with sampler or contextlib.nullcontext():
                 app = open_page(app_dir, page)
@@ -349,6 +351,7 @@ def measure_pages(args: argparse.Namespace, app_dir: Path, result: dict[str, obj
                 run_session(app, changes, record, "", label, after_run)
                 if watchdog:
                     watchdog.cancel()
+            replay.COLLECT_AFTER_RUN = False
             if sampler:
                 record["profile"] = sampler.report(app_dir)
             record["exceptions"] = exceptions(app)

@@ -24,6 +24,7 @@ Two pieces the benchmark worker installs into its own process, never into the ap
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -32,6 +33,9 @@ RECORDINGS: dict[str, list[tuple[tuple[int, ...], str, object]]] = {}
 _last_messages: list = []
 # The last run's server-side cost: script_s (SCRIPT_STARTED to SCRIPT_STOPPED) and serialize_s (its messages to bytes).
 LAST_RUN: dict[str, float] = {}
+# Whether runs collect garbage afterwards as a server does (the worker turns it on for one session per page:
+# at a few hundred ms per collection, every run would cost `make bench` minutes).
+COLLECT_AFTER_RUN = False
 _lock = threading.Lock()
 _shared_cache = None
 _sharing = False
@@ -94,18 +98,18 @@ def install() -> None:
         started = time.perf_counter()
         for msg in _last_messages:
             msg.SerializeToString()
+        serialize_s = time.perf_counter() - started
         LAST_RUN.clear()
         LAST_RUN.update(script_s=marks.get("stopped", 0.0) - marks.get("started", 0.0),
                         script_cpu_s=marks.get("stopped_cpu", 0.0) - marks.get("started_cpu", 0.0),
-                        post_run_s=post_run_gc(),
-                        serialize_s=time.perf_counter() - started)
+                        serialize_s=serialize_s, post_run_s=post_run_gc())
         return tree
 
     local_script_runner.LocalScriptRunner.run = run
     _installed = True
 
 
-def post_run_gc() -> float:
+def post_run_gc() -> float | None:
     """Seconds of the gc.collect(2) a server's ScriptRunner runs after every script run when runner.postScriptGC
     is on (the default; script_runner.py `_on_script_finished`). AppTest's LocalScriptRunner overrides
     `_on_script_finished` without it, so AppTest never pays it; here it is paid and timed, kept apart from the
@@ -113,8 +117,8 @@ def post_run_gc() -> float:
     import gc
 
     from streamlit import config
-    if not config.get_option("runner.postScriptGC"):
-        return 0.0
+    if not (COLLECT_AFTER_RUN and config.get_option("runner.postScriptGC")) or os.environ.get("BENCH_POST_RUN_GC") == "0":
+        return None
     started = time.perf_counter()
     gc.collect(2)
     return time.perf_counter() - started
