@@ -46,7 +46,7 @@ clean:
 
 .PHONY: loadtest
 
-## bench: time every page against a floor page at 1x/10x/100x/1000x and in Chromium, write BENCHMARKS.md (~10 min)
+## bench: server-like reruns of every page against its replay floor and the sidebar floor at 1x/10x/100x/1000x, memory, refusal page, Chromium; targets as ratios in BENCHMARKS.md (~15 min)
 bench: $(VENV)/.dev browser-deps
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/api_bench.py

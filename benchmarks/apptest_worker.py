@@ -43,6 +43,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", action="store_true", help="one untimed session per page first")
     parser.add_argument("--sample-pages", action="store_true", help="profile every measured page session")
     parser.add_argument("--profile-rounds", type=int, default=2, help="times the filter changes are replayed")
+    parser.add_argument("--plain-apptest", action="store_true",
+                        help="also time every session with AppTest's own per-run script cache (recompiles each run)")
+    parser.add_argument("--memory", action="store_true",
+                        help="RSS after load and after each page, and one filter rerun under tracemalloc")
+    parser.add_argument("--refusal", action="store_true",
+                        help="only time the Overview refusing this dataset with the size guard on")
     parser.add_argument("--lift-size-guard", action="store_true",
                         help="raise the table size limit (LUBAN_ATLAS_MAX_TABLE_MB) so oversized synthetic tables can be measured")
     return parser.parse_args()
@@ -190,6 +196,7 @@ def measure_data(args: argparse.Namespace, app_dir: Path, result: dict[str, obje
         load_times.append(seconds)
         progress(f"load_atlas {seconds:.2f} s")
     result["load_s"] = load_times
+    result["rss_after_load_mib"] = rss_mib()
     result["rows"] = {name: len(loaded.table(name)) for name in
                       ("workshops", "events", "institutions", "claims", "sources")}
 
@@ -220,28 +227,100 @@ def measure_data(args: argparse.Namespace, app_dir: Path, result: dict[str, obje
 
 
 def seed_cache(data_dir: Path, loaded) -> None:
-    """Put an already loaded atlas into Streamlit's cache, so the pages' own calls hit it (no second load)."""
+    """Put an already loaded atlas into the app's caches, so the pages' own calls hit it (no second load)."""
+    import atlas.shared
     from components import cached
-    real_loader = cached.load_atlas
-    cached.load_atlas = lambda directory: loaded
+    real_loader = atlas.shared.load_atlas
+    atlas.shared.load_atlas = lambda directory: loaded
     try:
         cached.cached_atlas(str(data_dir))
     finally:
-        cached.load_atlas = real_loader
+        atlas.shared.load_atlas = real_loader
+
+
+def rss_mib() -> float:
+    """This process's resident memory now."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def served_atlas_id(data_dir: Path) -> int:
+    """id() of the Atlas the page cache hands out now (the same id on every run = no per-run copy)."""
+    from components import cached
+    return id(cached.cached_atlas(str(data_dir)))
+
+
+def run_session(app, changes: list[list[str]], record: dict[str, object], prefix: str, label: str,
+                on_change=None) -> None:
+    """A first run, then one rerun per filter change (a rerun with no widget state where `changes` holds None).
+
+    Server-like (prefix ""): the script run plus serializing its messages (replay.LAST_RUN), with the AppTest
+    wall time beside it as harness_*; plain AppTest (prefix "apptest_"): AppTest's wall time, as before."""
+    import replay
+
+    def keep(kind: str, wall: float) -> float:
+        if prefix:
+            record[f"{prefix}{kind}"].append(wall)
+            return wall
+        served = replay.LAST_RUN["script_s"] + replay.LAST_RUN["serialize_s"]
+        record[kind].append(served)
+        record.setdefault(f"harness_{kind}", []).append(wall)
+        if replay.LAST_RUN["post_run_s"] is not None:
+            record.setdefault(f"post_run_{kind}", []).append(replay.LAST_RUN["post_run_s"])
+        return served
+
+    seconds, _ = timed(app.run)
+    seconds = keep("first_s", seconds)
+    progress(f"{label} {prefix or 'server-like '}first run {seconds:.3f} s")
+    if on_change:
+        on_change(-1, app)
+    for step, countries in enumerate(changes):
+        if countries is not None:
+            change_country(app, countries)
+        # A replay rerun sends no widget state: its widgets are drawn, never registered (AppTest.run would
+        # look their values up in session state and fail).
+        seconds, _ = timed(app.run if countries is not None else app._run)
+        seconds = keep("rerun_s", seconds)
+        progress(f"{label} {prefix or 'server-like '}rerun {countries or 'again'} {seconds:.3f} s")
+        if on_change:
+            on_change(step, app)
+
+
+def traced_rerun(app, countries: list[str]) -> dict[str, float]:
+    """One filter rerun under tracemalloc: the peak Python/numpy allocation it needed (a per-run copy of the
+    dataset would show up as a peak the size of the dataset)."""
+    import tracemalloc
+    change_country(app, countries)
+    tracemalloc.start()
+    try:
+        seconds, _ = timed(app.run)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return {"peak_mib": peak / 2 ** 20, "seconds_traced": seconds}
 
 
 def measure_pages(args: argparse.Namespace, app_dir: Path, result: dict[str, object], labels: list[str]) -> None:
-    """Fresh sessions per page: first run, then the filter changes; optionally sampled and time-limited."""
+    """Fresh sessions per page, server-like (shared compiled scripts) and, when asked, plain AppTest; then the
+    page's replay floor (its recorded output after the first filter change, re-sent) in the same harness."""
+    import replay
     changes = result["rerun_changes"]
     # A server imports plotly, pydeck and the app's modules once per process: do it before timing anything.
     for module in sorted((app_dir / "components").glob("*.py")):
         importlib.import_module(f"components.{module.stem}")
     selected = [(label, page) for label, page, _ in PAGES if label in labels]
-    pages: dict[str, dict[str, object]] = {label: {"first_s": [], "rerun_s": [], "exceptions": []}
+    keys = ("first_s", "rerun_s", "apptest_first_s", "apptest_rerun_s", "replay_first_s", "replay_rerun_s")
+    pages: dict[str, dict[str, object]] = {label: {**{key: [] for key in keys}, "exceptions": []}
                                            for label, _ in selected}
     result["pages"] = pages
+    result["timing"] = "server-like"
+    result["apptest_compared"] = args.plain_apptest
+    atlas_ids: set[int] = set()
     if args.warmup:
         # One untimed session per page: first plotly figure, first deck, per-page caches, lazy imports.
+        replay.share_script_cache(True)
         for label, page in selected:
             app = open_page(app_dir, page)
             app.run()
@@ -252,27 +331,53 @@ def measure_pages(args: argparse.Namespace, app_dir: Path, result: dict[str, obj
             record = pages[label]
             if record["exceptions"]:
                 continue
+
+            def after_run(step: int, app, label=label, record=record, rep=rep) -> None:
+                with contextlib.suppress(Exception):  # a dataset the page refuses has no Atlas to hand out
+                    atlas_ids.add(served_atlas_id(args.data))
+                if rep == 0 and step == -1:
+                    record["payload"] = payload(app)
+                if rep == 0 and step == 0:
+                    record["payload_filtered"] = payload(app)
+                    if label != "Floor":
+                        record["sent_filtered"] = replay.record(label)
+
+            replay.share_script_cache(True)
+            replay.COLLECT_AFTER_RUN = rep == 0   # the server's post-run gc.collect(2), timed in one session per page
             sampler = StackSampler(thread_prefix="ScriptRunner") if args.sample_pages else None
             with sampler or contextlib.nullcontext():
                 app = open_page(app_dir, page)
                 watchdog = stop_after(args.session_limit, args, result, record, sampler, app_dir)
-                seconds, _ = timed(app.run)
-                record["first_s"].append(seconds)
-                progress(f"{label} first run {seconds:.2f} s")
-                if rep == 0:
-                    record["payload"] = payload(app)
-                for step, countries in enumerate(changes):
-                    change_country(app, countries)
-                    seconds, _ = timed(app.run)
-                    record["rerun_s"].append(seconds)
-                    progress(f"{label} rerun {countries or 'all'} {seconds:.2f} s")
-                    if rep == 0 and step == 0:
-                        record["payload_filtered"] = payload(app)
+                run_session(app, changes, record, "", label, after_run)
                 if watchdog:
                     watchdog.cancel()
+            replay.COLLECT_AFTER_RUN = False
             if sampler:
                 record["profile"] = sampler.report(app_dir)
             record["exceptions"] = exceptions(app)
+            if args.memory and rep == 0 and not record["exceptions"]:
+                record["rss_after_page_mib"] = rss_mib()
+                record["rerun_traced"] = traced_rerun(app, changes[0])
+                progress(f"{label} traced rerun: peak {record['rerun_traced']['peak_mib']:.1f} MiB")
+            if record["exceptions"]:
+                continue
+            if label != "Floor" and label in replay.RECORDINGS:
+                # The replay floor: the same output, re-sent; reruns repeat it (no filter to change).
+                app = open_page(app_dir, f"{replay.REPLAY_PAGE}?replay={label}")
+                replay_record = {"first_s": record["replay_first_s"], "rerun_s": record["replay_rerun_s"],
+                                 "harness_first_s": record.setdefault("replay_harness_first_s", []),
+                                 "harness_rerun_s": record.setdefault("replay_harness_rerun_s", []),
+                                 "post_run_rerun_s": record.setdefault("replay_post_run_rerun_s", [])}
+                run_session(app, [None] * len(changes), replay_record, "", f"{label} replay")
+                if rep == 0:
+                    record["sent_replay"] = replay.sent_summary()
+                    record["replay_exceptions"] = exceptions(app)
+            if args.plain_apptest:
+                replay.share_script_cache(False)
+                app = open_page(app_dir, page)
+                run_session(app, changes, record, "apptest_", label)
+                replay.share_script_cache(True)
+    result["served_atlas_ids"] = len(atlas_ids)
 
     if args.profile:
         # Every product page's filter reruns, sampled after the timings (the sampler costs a little time).
@@ -290,6 +395,22 @@ def measure_pages(args: argparse.Namespace, app_dir: Path, result: dict[str, obj
         if profiles:
             slowest = max(profiles, key=lambda label: median(pages[label]["rerun_s"]))
             result["rerun_profile"] = profiles[slowest]
+
+
+def measure_refusal(args: argparse.Namespace, app_dir: Path, result: dict[str, object]) -> None:
+    """An oversized dataset with the size guard on: the page shows its refusal; reruns should hit the cached
+    failure (no re-read, no re-validation)."""
+    import replay
+    replay.share_script_cache(True)
+    importlib.import_module("components.cached")
+    record = {"first_s": [], "rerun_s": []}
+    for _ in range(args.reps):
+        app = open_page(app_dir, "app.py")
+        run_session(app, [None] * args.changes, record, "", "refusal (Overview)")
+    record["exceptions"] = exceptions(app)
+    record["shows_error"] = bool(app.error)
+    record["error_text"] = str(app.error[0].value)[:300] if app.error else ""
+    result["refusal"] = record
 
 
 def stop_after(limit_s: float | None, args, result, record, sampler, app_dir: Path) -> threading.Timer | None:
@@ -324,10 +445,17 @@ def main() -> None:
     if args.lift_size_guard:
         os.environ[atlas.load.MAX_TABLE_MB_ENV] = str(10 ** 6)
 
+    import replay
+    replay.install()
     result: dict[str, object] = {"data": str(args.data), "reps": args.reps}
+    if args.refusal:
+        measure_refusal(args, app_dir, result)
+        write_json(args.out, result)
+        return
     if args.atlas_pickle:
         loaded = pickle.loads(args.atlas_pickle.read_bytes())
         result["rerun_changes"] = rerun_countries(loaded, args.changes)
+        result["rss_after_load_mib"] = rss_mib()
     else:
         loaded = measure_data(args, app_dir, result)
     if args.pages != "none":

@@ -47,7 +47,7 @@ SERVER_START_TIMEOUT_S = 120
 
 
 def copy_app(target: Path) -> Path:
-    """A runnable copy of the app in `target` with the floor page added (the product's pages/ stays untouched)."""
+    """A runnable copy of the app in `target` with the floor and replay pages added (the product's pages/ stays untouched)."""
     target.mkdir(parents=True, exist_ok=True)
     for part in APP_PARTS:
         source = REPO / part
@@ -56,6 +56,9 @@ def copy_app(target: Path) -> Path:
         elif source.exists():
             shutil.copy(source, target / part)
     (target / FLOOR_PAGE).write_text(FLOOR_SOURCE, encoding="utf-8")
+    from replay import REPLAY_PAGE, REPLAY_SOURCE
+    (target / REPLAY_PAGE).write_text(REPLAY_SOURCE, encoding="utf-8")
+    shutil.copy(Path(__file__).with_name("replay.py"), target / "replay.py")
     return target
 
 
