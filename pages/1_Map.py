@@ -6,6 +6,7 @@ from atlas.i18n import t
 from components.detail import draw_detail
 from components.filters import describe_active
 from components.layout import page_setup
+from components.lazy import lazy_expander
 from components.map_data import build_map_data
 from components.map_deck import build_deck
 from components.map_grouping import GROUP
@@ -74,7 +75,9 @@ else:
             st.caption(t("map.detail_header"))
             draw_detail(atlas, *picked)
 
-    table, total = records_table(map_data)
-    with st.expander(t("map.table_expander")):
-        st.dataframe(table, hide_index=True, width="stretch")
-        st.caption(t("map.table_shown", shown=len(table), total=total))
+    # Built only while open: the map's table equivalent costs nothing on a filter change nobody reads it for.
+    with lazy_expander(t("map.table_expander"), "map_table") as is_open:
+        if is_open:
+            table, total = records_table(map_data)
+            st.dataframe(table, hide_index=True, width="stretch")
+            st.caption(t("map.table_shown", shown=len(table), total=total))

@@ -1,5 +1,6 @@
 """Timeline page: each workshop's milestones, every event on one axis, growth by year, official claims vs our count."""
 
+from collections.abc import Callable
 from functools import partial
 
 import pandas as pd
@@ -14,6 +15,7 @@ from components.claims_chart import (build_claims_vs_records, claimed_counts, cl
 from components.detail import draw_detail
 from components.filters import describe_active
 from components.layout import page_setup
+from components.lazy import lazy_expander
 from components.text import md_escape
 
 MAX_TABLE_ROWS = 500
@@ -35,13 +37,16 @@ unbounded = apply_filters(atlas, filters.without("year_min").without("year_max")
 milestones = chart_milestone_strip.workshop_milestones(unbounded.workshops, atlas.events)
 
 
-def show_table(frame: pd.DataFrame, label: str, total: int | None = None) -> None:
-    """A table equivalent in an expander, at most MAX_TABLE_ROWS rows, saying so when there are more."""
-    total = len(frame) if total is None else total
-    with st.expander(label):
-        if total > MAX_TABLE_ROWS:
-            st.caption(t("timeline.table_rows", shown=MAX_TABLE_ROWS, total=total))
-        st.dataframe(frame.head(MAX_TABLE_ROWS), hide_index=True, width="stretch")
+def show_table(build: Callable[[], pd.DataFrame], label: str, key: str, total: int | None = None) -> None:
+    """A chart's table equivalent in an expander, built only while it is open; at most MAX_TABLE_ROWS rows, saying
+    so when there are more."""
+    with lazy_expander(label, key) as is_open:
+        if is_open:
+            frame = build()
+            total = len(frame) if total is None else total
+            if total > MAX_TABLE_ROWS:
+                st.caption(t("timeline.table_rows", shown=MAX_TABLE_ROWS, total=total))
+            st.dataframe(frame.head(MAX_TABLE_ROWS), hide_index=True, width="stretch")
 
 
 def remember_click(chart_key: str, kind: str, id_index: int) -> None:
@@ -90,7 +95,8 @@ else:
     rows = chart_milestone_strip.workshop_rows(selection.workshops, milestones)
     clickable_chart(chart_milestone_strip.build_milestone_strip(rows, milestones, year_range=year_range, limit=MAX_STRIP_ROWS),
                     "timeline_strip", "workshop", 1, "milestone-strip")
-    show_table(chart_milestone_strip.milestone_strip_table(rows, limit=MAX_TABLE_ROWS), t("timeline.strip_table"), total=len(rows))
+    show_table(lambda: chart_milestone_strip.milestone_strip_table(rows, limit=MAX_TABLE_ROWS), t("timeline.strip_table"),
+               "timeline_strip_table", total=len(rows))
 
 st.header(t("timeline.everything_header"))
 st.caption(t("timeline.everything_caption"))
@@ -109,8 +115,8 @@ if undated:
         titles += "; " + t("timeline.undated_more", count=len(undated) - MAX_UNDATED_TITLES)
     st.caption(t("timeline.undated", count=len(undated), titles=titles))
 if not selection.events.empty:
-    show_table(chart_event_timeline.event_timeline_table(selection.events, limit=MAX_TABLE_ROWS), t("timeline.everything_table"),
-               total=len(selection.events))
+    show_table(lambda: chart_event_timeline.event_timeline_table(selection.events, limit=MAX_TABLE_ROWS),
+               t("timeline.everything_table"), "timeline_everything_table", total=len(selection.events))
 
 st.header(t("timeline.growth_header"))
 st.caption(t("timeline.growth_caption"))
@@ -123,7 +129,7 @@ else:
         st.caption(t("timeline.growth_years_note"))
     figure, chart_args = exported(chart_growth.build_workshop_growth(growth), "workshop-growth")
     st.plotly_chart(figure, key="timeline_growth", width="stretch", **chart_args)
-    show_table(chart_growth.workshop_growth_table(growth), t("timeline.growth_table"))
+    show_table(lambda: chart_growth.workshop_growth_table(growth), t("timeline.growth_table"), "timeline_growth_table")
 
 st.caption(t("timeline.per_year_caption"))
 per_year = chart_per_year.events_per_year(selection.events)
@@ -132,7 +138,7 @@ if per_year.empty:
 else:
     figure, chart_args = exported(chart_per_year.build_events_per_year(per_year), "events-per-year")
     st.plotly_chart(figure, key="timeline_per_year", width="stretch", **chart_args)
-    show_table(chart_per_year.events_per_year_table(per_year), t("timeline.per_year_table"))
+    show_table(lambda: chart_per_year.events_per_year_table(per_year), t("timeline.per_year_table"), "timeline_per_year_table")
 
 st.header(t("timeline.claims_header"))
 st.caption(t("timeline.claims_caption"))
@@ -147,6 +153,6 @@ else:
         st.caption(t("timeline.claims_missing"))
     figure, chart_args = exported(claims_figure, "claims")
     st.plotly_chart(figure, key="timeline_claims", width="stretch", **chart_args)
-    show_table(claims_vs_records_table(selection.claims, unbounded.workshops, atlas.events, claimed=claimed,
-                                       documented=documented, limit=MAX_TABLE_ROWS),
-               t("timeline.claims_table"), total=table_size(claimed, documented))
+    show_table(lambda: claims_vs_records_table(selection.claims, unbounded.workshops, atlas.events, claimed=claimed,
+                                               documented=documented, limit=MAX_TABLE_ROWS),
+               t("timeline.claims_table"), "timeline_claims_table", total=table_size(claimed, documented))

@@ -32,3 +32,54 @@ def open_page(monkeypatch) -> Callable[..., AppTest]:
 
 def exceptions(app: AppTest) -> list[str]:
     return [element.value for element in app.exception]
+
+
+def _tree_blocks(app: AppTest):
+    """Every node of the last run's tree, sidebar and main."""
+    return iter(app._tree)
+
+
+def _rerun_with(app: AppTest, state) -> AppTest:
+    """Rerun with the widgets' current states plus `state`, as the browser sends them after an interaction."""
+    states = app._tree.get_widget_states()
+    kept = [widget for widget in states.widgets if widget.id != state.id]
+    del states.widgets[:]
+    states.widgets.extend(kept + [state])
+    return app._run(states)
+
+
+def open_expander(app: AppTest, label: str, *, expanded: bool = True) -> AppTest:
+    """Open (or close) the expander labelled `label` the way a browser does, and rerun.
+
+    AppTest 1.67 has no method for it: a click on a stateful expander (one with a key and on_change="rerun")
+    makes the browser send the expander's id with a boolean, which is what this sends. An expander that is
+    not stateful has no id, and the assertion says so (the server would never learn it was opened).
+    """
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    matches = [node for node in _tree_blocks(app) if getattr(node, "type", "") == "expander" and node.label == label]
+    assert matches, f"no expander labelled {label!r}"
+    widget_id = matches[0].proto.id
+    assert widget_id, f"expander {label!r} is not stateful: opening it would never reach the server"
+    return _rerun_with(app, WidgetState(id=widget_id, bool_value=expanded))
+
+
+def expander_open(app: AppTest, label: str) -> bool:
+    """Whether the expander labelled `label` was sent open in the last run."""
+    matches = [node for node in _tree_blocks(app) if getattr(node, "type", "") == "expander" and node.label == label]
+    assert matches, f"no expander labelled {label!r}"
+    return matches[0].proto.expanded
+
+
+def select_tab(app: AppTest, label: str) -> AppTest:
+    """Select the tab labelled `label` the way a browser does (the tab container's id with the label), and rerun."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    for node in _tree_blocks(app):
+        proto = getattr(node, "proto", None)
+        if getattr(node, "type", "") == "tab_container" and any(
+                getattr(tab, "label", None) == label for tab in node.children.values()):
+            widget_id = proto.tab_container.id
+            assert widget_id, f"the tabs holding {label!r} are not stateful: a switch would never reach the server"
+            return _rerun_with(app, WidgetState(id=widget_id, string_value=label))
+    raise AssertionError(f"no tab labelled {label!r}")
