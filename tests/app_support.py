@@ -83,3 +83,16 @@ def select_tab(app: AppTest, label: str) -> AppTest:
             assert widget_id, f"the tabs holding {label!r} are not stateful: a switch would never reach the server"
             return _rerun_with(app, WidgetState(id=widget_id, string_value=label))
     raise AssertionError(f"no tab labelled {label!r}")
+
+
+def open_every_container(app: AppTest) -> AppTest:
+    """Visit every tab and open every expander, one click at a time, so code built only when shown runs too."""
+    tab_labels = [tab.label for node in _tree_blocks(app) if getattr(node, "type", "") == "tab_container"
+                  for tab in node.children.values()]
+    for label in tab_labels or [None]:
+        if label is not None:
+            select_tab(app, label)
+        for expander in [node.label for node in _tree_blocks(app) if getattr(node, "type", "") == "expander"
+                         and not node.proto.expanded]:
+            open_expander(app, expander)
+    return app
