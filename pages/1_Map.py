@@ -34,33 +34,15 @@ with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
                                disabled=map_data.is_empty)
 filters_text = describe_active(atlas, selection.filters)
 
-size = measure_map()
-# The view lives in the session and changes only on these buttons or when the map's size changes (a phone turned,
-# a window resized), so filter changes never make the map jump.
-if VIEW_KEY not in st.session_state or st.session_state.get(VIEW_SIZE_KEY) != size:
-    st.session_state[VIEW_KEY] = default_view(atlas, size.width_px, size.height_px)
-    st.session_state[VIEW_SIZE_KEY] = size
-    st.session_state.setdefault(VIEW_COUNT_KEY, 0)
-if fit_clicked or region_clicked:
-    st.session_state[VIEW_COUNT_KEY] += 1
-    target = (fit_view(*view_points(map_data), size.width_px, size.height_px) if fit_clicked
-              else default_view(atlas, size.width_px, size.height_px))
-    st.session_state[VIEW_KEY] = target.nudged(st.session_state[VIEW_COUNT_KEY])
 
-if selection.is_empty:
-    st.info(t("map.empty", filters=filters_text), icon=":material/location_off:")
-elif map_data.is_empty and not show_sites and not map_data.sites.empty:
-    st.info(t("map.sites_off_only", filters=filters_text, sites=len(map_data.sites)), icon=":material/location_off:")
-elif map_data.is_empty:
-    st.info(t("map.nothing_placed", filters=filters_text, events=len(selection.events)), icon=":material/location_off:")
-else:
+@st.fragment
+def draw_map(deck, map_data, caption: str, basemap: bool, height_px: int) -> None:
+    """The map, its legend, the clicked record's detail and the table: a click or opening the table reruns only this."""
     # The chart's toolbar (fullscreen, clear selection) floats above its top edge: the measuring element above the
     # map (components/map_viewport.py) keeps it off the toggles.
-    caption = caption_text(map_data)
     # The map takes the main column's full width; what a click opens goes below it, not in a side column.
-    event = st.pydeck_chart(build_deck(map_data, atlas, st.session_state[VIEW_KEY], basemap=basemap),
-                            on_select="rerun", selection_mode="single-object", key="map_chart",
-                            height=size.height_px, alt=t("map.alt", caption=caption))
+    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="map_chart",
+                            height=height_px, alt=t("map.alt", caption=caption))
     st.html(legend_html(map_data))
     st.caption(caption + " " + t("map.spread_note"))
     if basemap:
@@ -81,3 +63,29 @@ else:
             table, total = records_table(map_data)
             st.dataframe(table, hide_index=True, width="stretch")
             st.caption(t("map.table_shown", shown=len(table), total=total))
+
+
+size = measure_map()
+# The view lives in the session and changes only on these buttons or when the map's size changes (a phone turned,
+# a window resized), so filter changes never make the map jump.
+if VIEW_KEY not in st.session_state or st.session_state.get(VIEW_SIZE_KEY) != size:
+    st.session_state[VIEW_KEY] = default_view(atlas, size.width_px, size.height_px)
+    st.session_state[VIEW_SIZE_KEY] = size
+    st.session_state.setdefault(VIEW_COUNT_KEY, 0)
+if fit_clicked or region_clicked:
+    st.session_state[VIEW_COUNT_KEY] += 1
+    target = (fit_view(*view_points(map_data), size.width_px, size.height_px) if fit_clicked
+              else default_view(atlas, size.width_px, size.height_px))
+    st.session_state[VIEW_KEY] = target.nudged(st.session_state[VIEW_COUNT_KEY])
+
+if selection.is_empty:
+    st.info(t("map.empty", filters=filters_text), icon=":material/location_off:")
+elif map_data.is_empty and not show_sites and not map_data.sites.empty:
+    st.info(t("map.sites_off_only", filters=filters_text, sites=len(map_data.sites)), icon=":material/location_off:")
+elif map_data.is_empty:
+    st.info(t("map.nothing_placed", filters=filters_text, events=len(selection.events)), icon=":material/location_off:")
+else:
+    # Built in the full run and handed to the fragment, so a click (a fragment rerun) does not rebuild it.
+    caption = caption_text(map_data)
+    deck = build_deck(map_data, atlas, st.session_state[VIEW_KEY], basemap=basemap)
+    draw_map(deck, map_data, caption, basemap, size.height_px)
