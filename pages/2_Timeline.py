@@ -24,6 +24,7 @@ MAX_STRIP_ROWS = 60
 MAX_TIMELINE_POINTS = 1500
 MAX_UNDATED_TITLES = 8
 DETAIL_KEY = "timeline_detail"
+CLICKABLE_FRAGMENT = "timeline_clickable"
 
 atlas, selection = page_setup("timeline", "nav.timeline")
 filters = selection.filters
@@ -52,10 +53,14 @@ def show_table(build: Callable[[], pd.DataFrame], label: str, key: str, total: i
 def remember_click(chart_key: str, kind: str, id_index: int) -> None:
     points = st.session_state[chart_key]["selection"]["points"]
     customdata = points[0].get("customdata") if points else None
+    shown_under = st.session_state.get(DETAIL_KEY, ("",))[0]
     if customdata:
         st.session_state[DETAIL_KEY] = (chart_key, kind, customdata[id_index])
-    elif st.session_state.get(DETAIL_KEY, ("",))[0] == chart_key:
+    elif shown_under == chart_key:
         del st.session_state[DETAIL_KEY]
+    if customdata and shown_under and shown_under != chart_key:
+        # The panel moves to this chart: rerun both charts' fragments, so the other one's panel closes.
+        st.rerun(CLICKABLE_FRAGMENT)
 
 
 def close_detail() -> None:
@@ -67,9 +72,11 @@ def exported(figure, chart: str):
     return for_export(figure, chart, t(f"chart.title.{chart.replace('-', '_')}"), atlas, filters, active)
 
 
-def clickable_chart(figure, key: str, kind: str, id_index: int, chart: str) -> None:
+# A fragment: a click reruns its chart and panel only, with the figure built in the full run. Both charts are call
+# sites of one key, which remember_click reruns when the panel moves from one chart to the other.
+@st.fragment(key=CLICKABLE_FRAGMENT)
+def clickable_chart(figure, chart_args: dict, key: str, kind: str, id_index: int) -> None:
     """A chart whose points open the shared detail panel right below it."""
-    figure, chart_args = exported(figure, chart)
     st.plotly_chart(figure, key=key, on_select=partial(remember_click, key, kind, id_index),
                     selection_mode="points", width="stretch", **chart_args)
     shown = st.session_state.get(DETAIL_KEY)
@@ -93,8 +100,9 @@ else:
     if len(selection.workshops) > MAX_STRIP_ROWS:
         st.caption(t("timeline.strip_capped", shown=MAX_STRIP_ROWS, total=len(selection.workshops)))
     rows = chart_milestone_strip.workshop_rows(selection.workshops, milestones)
-    clickable_chart(chart_milestone_strip.build_milestone_strip(rows, milestones, year_range=year_range, limit=MAX_STRIP_ROWS),
-                    "timeline_strip", "workshop", 1, "milestone-strip")
+    clickable_chart(*exported(chart_milestone_strip.build_milestone_strip(rows, milestones, year_range=year_range,
+                                                                          limit=MAX_STRIP_ROWS), "milestone-strip"),
+                    "timeline_strip", "workshop", 1)
     show_table(lambda: chart_milestone_strip.milestone_strip_table(rows, limit=MAX_TABLE_ROWS), t("timeline.strip_table"),
                "timeline_strip_table", total=len(rows))
 
@@ -106,8 +114,9 @@ if dated_count == 0:
 else:
     if dated_count > MAX_TIMELINE_POINTS:
         st.caption(t("timeline.everything_capped", shown=MAX_TIMELINE_POINTS, total=dated_count))
-    clickable_chart(chart_event_timeline.build_event_timeline(selection.events, year_range=year_range, limit=MAX_TIMELINE_POINTS),
-                    "timeline_everything", "event", 0, "event-timeline")
+    clickable_chart(*exported(chart_event_timeline.build_event_timeline(selection.events, year_range=year_range,
+                                                                        limit=MAX_TIMELINE_POINTS), "event-timeline"),
+                    "timeline_everything", "event", 0)
 undated = chart_event_timeline.undated_titles(selection.events)
 if undated:
     titles = "; ".join(md_escape(title) for title in undated[:MAX_UNDATED_TITLES])

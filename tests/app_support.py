@@ -40,11 +40,16 @@ def _tree_blocks(app: AppTest):
 
 
 def _rerun_with(app: AppTest, state) -> AppTest:
-    """Rerun with the widgets' current states plus `state`, as the browser sends them after an interaction."""
-    states = app._tree.get_widget_states()
-    kept = [widget for widget in states.widgets if widget.id != state.id]
-    del states.widgets[:]
-    states.widgets.extend(kept + [state])
+    """Rerun after one interaction that changed `state` (a container's widget state), as the browser sends it.
+
+    Only that state is sent: the session keeps every other widget's value, as it does for a browser that sends
+    them unchanged. Re-serialising them through AppTest would not be faithful: it writes a multiselect whose
+    labels are translated back as the label's English text (a Russian page's categories become "Forum").
+    """
+    from streamlit.proto.WidgetStates_pb2 import WidgetStates
+
+    states = WidgetStates()
+    states.widgets.append(state)
     return app._run(states)
 
 
