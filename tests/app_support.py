@@ -101,3 +101,30 @@ def open_every_container(app: AppTest) -> AppTest:
                          and not node.proto.expanded]:
             open_expander(app, expander)
     return app
+
+
+def fragment_ids(app: AppTest) -> list[str]:
+    """Ids of the fragments the last full run drew, in the order it drew them."""
+    storage = app._fragment_storage
+    return sorted(storage._fragments, key=lambda fragment_id: storage._registration_sequence_by_id[fragment_id])
+
+
+def interact_in_fragment(app: AppTest, fragment_id: str, state) -> AppTest:
+    """Rerun as the browser does after an interaction with a widget inside a fragment: only that fragment runs.
+
+    AppTest 1.67 always reruns the whole script; a browser asks for a fragment-scoped rerun (the fragment's id
+    with the widget's new state). This sends that request through AppTest's own script runner.
+    """
+    from functools import partial
+
+    from streamlit.proto.WidgetStates_pb2 import WidgetStates
+    from streamlit.testing.v1 import local_script_runner
+
+    states = WidgetStates()
+    states.widgets.append(state)
+    plain = local_script_runner.RerunData
+    local_script_runner.RerunData = partial(plain, fragment_id_queue=[fragment_id], is_fragment_scoped_rerun=True)
+    try:
+        return app._run(states)
+    finally:
+        local_script_runner.RerunData = plain
