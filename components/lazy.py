@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import streamlit as st
@@ -20,3 +20,12 @@ def lazy_expander(label: str, key: str) -> Iterator[bool]:
     panel = st.expander(label, key=key, on_change="rerun")
     with panel:
         yield bool(panel.open)
+
+
+@st.fragment
+def folded(label: str, key: str, draw: Callable[[], None]) -> None:
+    """An expander whose content draw() builds only while it is open, in a fragment of its own: opening or closing it
+    reruns only this expander, not the page (the page's values that draw() uses are those of its last full run)."""
+    with lazy_expander(label, key) as is_open:
+        if is_open:
+            draw()

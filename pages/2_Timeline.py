@@ -15,7 +15,7 @@ from components.claims_chart import (build_claims_vs_records, claimed_counts, cl
 from components.detail import draw_detail
 from components.filters import describe_active
 from components.layout import page_setup
-from components.lazy import lazy_expander
+from components.lazy import folded
 from components.text import md_escape
 
 MAX_TABLE_ROWS = 500
@@ -39,15 +39,16 @@ milestones = chart_milestone_strip.workshop_milestones(unbounded.workshops, atla
 
 
 def show_table(build: Callable[[], pd.DataFrame], label: str, key: str, total: int | None = None) -> None:
-    """A chart's table equivalent in an expander, built only while it is open; at most MAX_TABLE_ROWS rows, saying
-    so when there are more."""
-    with lazy_expander(label, key) as is_open:
-        if is_open:
-            frame = build()
-            total = len(frame) if total is None else total
-            if total > MAX_TABLE_ROWS:
-                st.caption(t("timeline.table_rows", shown=MAX_TABLE_ROWS, total=total))
-            st.dataframe(frame.head(MAX_TABLE_ROWS), hide_index=True, width="stretch")
+    """A chart's table equivalent in an expander, built only while it is open (opening it reruns only the expander);
+    at most MAX_TABLE_ROWS rows, saying so when there are more."""
+    def draw() -> None:
+        frame = build()
+        rows = len(frame) if total is None else total
+        if rows > MAX_TABLE_ROWS:
+            st.caption(t("timeline.table_rows", shown=MAX_TABLE_ROWS, total=rows))
+        st.dataframe(frame.head(MAX_TABLE_ROWS), hide_index=True, width="stretch")
+
+    folded(label, key, draw)
 
 
 def remember_click(chart_key: str, kind: str, id_index: int) -> None:

@@ -103,10 +103,11 @@ def open_every_container(app: AppTest) -> AppTest:
     return app
 
 
-def fragment_ids(app: AppTest) -> list[str]:
-    """Ids of the fragments the last full run drew, in the order it drew them."""
-    storage = app._fragment_storage
-    return sorted(storage._fragments, key=lambda fragment_id: storage._registration_sequence_by_id[fragment_id])
+def fragment_of(app: AppTest, widget_id: str) -> str:
+    """The id of the fragment a widget was drawn in (what the browser sends with a fragment-scoped rerun)."""
+    metadata = app._session_state._state._new_widget_state.widget_metadata[widget_id]
+    assert metadata.fragment_id, f"widget {widget_id} is not inside a fragment: an interaction reruns the whole page"
+    return metadata.fragment_id
 
 
 def interact_in_fragment(app: AppTest, fragment_id: str, state) -> AppTest:

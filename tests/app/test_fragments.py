@@ -8,7 +8,7 @@ import pytest
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 import components.layout
-from app_support import exceptions, fragment_ids, interact_in_fragment
+from app_support import exceptions, fragment_of, interact_in_fragment
 
 INTRO = "Every workshop, event, institution, official claim and source that matches the filters in the sidebar."
 
@@ -31,7 +31,7 @@ def test_a_map_click_reruns_only_the_map_and_opens_the_detail(open_page, mini_di
     app = open_page("pages/1_Map.py", data_dir=mini_dir)
     assert exceptions(app) == [] and page_runs == ["map"]
     (chart,) = app.get("deck_gl_json_chart")
-    (fragment,) = fragment_ids(app)
+    fragment = fragment_of(app, chart.proto.id)
     # What the browser sends when LW-KG-01's marker is clicked: the object as the deck holds it.
     click = {"selection": {"indices": {"workshops": [0]},
                            "objects": {"workshops": [{"record_kind": "workshop", "record_id": "LW-KG-01"}]}}}
@@ -47,8 +47,8 @@ def test_a_row_selection_on_explore_reruns_only_the_tables(open_page, mini_dir, 
     app = open_page("pages/3_Explore.py", data_dir=mini_dir)
     assert exceptions(app) == [] and page_runs == ["explore"]
     assert any(c.value.startswith(INTRO) for c in app.caption) and app.get("download_button") != []
-    (fragment,) = fragment_ids(app)
     table = next(frame for frame in app.dataframe if list(frame.value.columns[:1]) == ["workshop_id"])
+    fragment = fragment_of(app, table.proto.id)
     selected = {"selection": {"rows": [1], "columns": [], "cells": []}}
     app = interact_in_fragment(app, fragment, WidgetState(id=table.proto.id, string_value=json.dumps(selected)))
     assert exceptions(app) == []
@@ -60,8 +60,8 @@ def test_a_row_selection_on_explore_reruns_only_the_tables(open_page, mini_dir, 
 
 def test_a_tab_switch_on_explore_reruns_only_the_tables(open_page, mini_dir, page_runs):
     app = open_page("pages/3_Explore.py", data_dir=mini_dir)
-    (fragment,) = fragment_ids(app)
     tabs = next(node for node in app._tree if getattr(node, "type", "") == "tab_container")
+    fragment = fragment_of(app, tabs.proto.tab_container.id)
     app = interact_in_fragment(app, fragment, WidgetState(id=tabs.proto.tab_container.id, string_value="Sources"))
     assert exceptions(app) == []
     assert page_runs == ["explore"]
@@ -73,10 +73,22 @@ def test_a_timeline_close_button_reruns_only_its_chart(open_page, mini_dir, page
     app.session_state["timeline_detail"] = ("timeline_everything", "event", "EV-004")
     app.run()
     assert "Confucius Institute at KazNU" in [h.value for h in app.subheader]
-    strip, everything = fragment_ids(app)
     close = app.button(key="timeline_everything_close")
+    everything = fragment_of(app, close.id)
     app = interact_in_fragment(app, everything, WidgetState(id=close.id, trigger_value=True))
     assert exceptions(app) == []
     assert page_runs == ["timeline", "timeline"]                   # the first open and the run above, not the click
     assert "Confucius Institute at KazNU" not in [h.value for h in app.subheader]
     assert len(app.get("plotly_chart")) == 1                       # only the event timeline was sent again
+
+
+def test_opening_a_table_on_the_overview_reruns_only_that_expander(open_page, mini_dir, page_runs):
+    app = open_page("app.py", data_dir=mini_dir)
+    expander = next(e for e in app.main.expander if e.label == "The chart as a table (every category)")
+    app = interact_in_fragment(app, fragment_of(app, expander.proto.id), WidgetState(id=expander.proto.id, bool_value=True))
+    assert exceptions(app) == []
+    assert page_runs == ["overview"]
+    # Only the expander and its table were sent: no metric, no chart, no other table.
+    assert app.metric.len == 0 and app.get("plotly_chart") == []
+    assert [list(frame.value["Country"]) for frame in app.dataframe] == [
+        ["Kazakhstan", "Kyrgyzstan", "Regional (several countries)"]]
