@@ -92,3 +92,20 @@ def test_opening_a_table_on_the_overview_reruns_only_that_expander(open_page, mi
     assert app.metric.len == 0 and app.get("plotly_chart") == []
     assert [list(frame.value["Country"]) for frame in app.dataframe] == [
         ["Kazakhstan", "Kyrgyzstan", "Regional (several countries)"]]
+
+
+def test_a_timeline_click_moving_the_panel_reruns_both_charts_and_closes_the_other_panel(open_page, mini_dir, page_runs):
+    app = open_page("pages/2_Timeline.py", data_dir=mini_dir)
+    app.session_state["timeline_detail"] = ("timeline_strip", "workshop", "LW-KZ-01")
+    app.run()
+    assert [h.value for h in app.subheader] == ["Kazakhstan Luban Workshop \\(EKTU\\)"]
+    everything = app.get("plotly_chart")[1]
+    # What plotly sends for a click on EV-004 in the event timeline (its id is the first customdata column).
+    click = {"selection": {"points": [{"customdata": ["EV-004"]}], "point_indices": [0], "box": [], "lasso": []}}
+    app = interact_in_fragment(app, fragment_of(app, everything.proto.id),
+                               WidgetState(id=everything.proto.id, string_value=json.dumps(click)))
+    assert exceptions(app) == []
+    assert page_runs == ["timeline", "timeline"]
+    # Both clickable charts were sent again (one fragment key), the other three were not; the strip's panel closed.
+    assert len(app.get("plotly_chart")) == 2
+    assert [h.value for h in app.subheader] == ["Confucius Institute at KazNU"]
