@@ -1,5 +1,7 @@
 """Home page (Overview): what the atlas is, headline numbers for the current filters, and where to go next."""
 
+from functools import partial
+
 import streamlit as st
 
 from atlas.dates import format_partial
@@ -13,6 +15,7 @@ from components.claims_chart import (build_claims_vs_records, claimed_counts, cl
 from components.detail import draw_detail
 from components.filters import describe_active
 from components.layout import PAGES, page_setup
+from components.lazy import folded
 from components.overview import build_events_by_country, build_workshops_by_country, comparison_table, event_label
 
 # More rows than anyone reads in an expander; the caption says how many are left out.
@@ -60,8 +63,9 @@ else:
         figure, chart_args = for_export(figure, chart, "", atlas, selection.filters, active)
         column.plotly_chart(figure, width="stretch", **chart_args)
     st.caption(t("overview.comparison_caption"))
-    with st.expander(t("overview.comparison_table")):
-        st.dataframe(comparison_table(comparison), hide_index=True, width="stretch")
+    # Built only while open: a closed table costs nothing on a filter change, and opening it reruns only itself.
+    folded(t("overview.comparison_table"), "overview_comparison_table",
+           lambda: st.dataframe(comparison_table(comparison), hide_index=True, width="stretch"))
 
 st.header(t("overview.claims_heading"))
 st.markdown(t("overview.claims_ours", count=numbers.workshops, operating=numbers.by_status.get("operating", 0)))
@@ -79,13 +83,15 @@ else:
     figure, chart_args = for_export(claims_figure, "claims", t("chart.title.claims"), atlas, selection.filters, active)
     st.plotly_chart(figure, width="stretch", **chart_args)
     st.caption(t("overview.claims_why"))
-    with st.expander(t("overview.claims_table")):
+    def draw_claims_table() -> None:
         rows = table_size(claimed, documented)
         if rows > MAX_TABLE_ROWS:
             st.caption(t("overview.claims_table_capped", shown=f"{MAX_TABLE_ROWS:,}", total=f"{rows:,}"))
         st.dataframe(claims_vs_records_table(selection.claims, unbounded.workshops, atlas.events, claimed=claimed,
                                              documented=documented, limit=MAX_TABLE_ROWS),
                      hide_index=True, width="stretch")
+
+    folded(t("overview.claims_table"), "overview_claims_table", draw_claims_table)
 
 latest_column, pages_column = st.columns([3, 2], gap="large")
 with latest_column:
@@ -95,8 +101,9 @@ with latest_column:
     if latest.empty:
         st.info(t("overview.latest_empty", active=active))
     for _, event in latest.iterrows():
-        with st.expander(event_label(event)):
-            draw_detail(atlas, "event", event["event_id"])
+        # Keyed by the event, so one left open stays open while it is among the latest under other filters.
+        folded(event_label(event), f"overview_event_{event['event_id']}",
+               partial(draw_detail, atlas, "event", event["event_id"]))
 
 with pages_column:
     st.header(t("overview.pages_heading"))

@@ -1,4 +1,4 @@
-"""The one cache boundary of the pages: the immutable Atlas, loaded once per process and data folder.
+"""The pages' cache boundary: the immutable Atlas, loaded once per process and data folder, and what derives from it alone.
 
 The loading itself is atlas.shared (an lru_cache shared with the plain-HTTP routes), so pages and routes hold
 one copy; st.cache_resource here only gives Streamlit's cache controls the same object.
@@ -6,11 +6,18 @@ one copy; st.cache_resource here only gives Streamlit's cache controls the same 
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections.abc import Callable
+from typing import TypeVar
+
 import streamlit as st
 
 from atlas import Atlas, AtlasDataError
 from atlas.load import dataset_signature
 from atlas.shared import DATA_DIR_ENV, data_dir, shared_atlas, shared_localised  # noqa: F401  (data_dir re-exported)
+
+T = TypeVar("T")
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -43,3 +50,30 @@ def localised_atlas(directory: str, language: str) -> Atlas:
     """The shared Atlas as shown in `language`; `.original` is the published data."""
     atlas = cached_atlas(directory)
     return _localised(directory, dataset_signature(directory), language) if language != "en" else atlas
+
+
+# What depends only on one shared Atlas (and the language it is shown in), computed once and kept as long as that
+# Atlas lives: {id(atlas): (a weak reference to it, {key: value})}. Bounded by the Atlases the caches above hold.
+_PER_ATLAS: dict[int, tuple[weakref.ref, dict]] = {}
+_PER_ATLAS_LOCK = threading.Lock()
+
+
+def per_atlas(atlas: Atlas, key: tuple, build: Callable[[], T]) -> T:
+    """build() once per Atlas and key, shared by every session like the Atlas itself; treat the result as read-only.
+
+    Keyed by the object (a weak reference, so an evicted Atlas takes its results with it), not by a hash of its
+    frames, which would cost more than most of what is kept here. Two sessions may both build a value the first
+    time; either result is the same.
+    """
+    with _PER_ATLAS_LOCK:
+        entry = _PER_ATLAS.get(id(atlas))
+        if entry is None or entry[0]() is not atlas:
+            identity = id(atlas)
+            entry = (weakref.ref(atlas, lambda _ref: _PER_ATLAS.pop(identity, None)), {})
+            _PER_ATLAS[identity] = entry
+        values = entry[1]
+        if key in values:
+            return values[key]
+    value = build()
+    with _PER_ATLAS_LOCK:
+        return values.setdefault(key, value)

@@ -15,6 +15,7 @@ from atlas.export import (EXPORT_TABLES, MIME_TYPES, bibtex, citation_text, file
 from atlas.i18n import DEFAULT_LANGUAGE, current_language, join_list, t
 from atlas.permalink import to_query_string, view_url
 from components.filters import LANGUAGE_KEY
+from components.lazy import folded
 from components.tables import counted
 
 FORMATS = ("csv", "xlsx", "json", "geojson", "zip")
@@ -128,5 +129,4 @@ def draw_citation(atlas: Atlas, url: str = "") -> None:
     st.markdown(f"**{t('explore.cite.heading')}**")
     st.caption(t("explore.cite.text"))
     st.code(citation_text(atlas, today), language=None, wrap_lines=True)
-    with st.expander(t("explore.cite.bibtex")):
-        st.code(bibtex(atlas, url, today), language="bibtex")
+    folded(t("explore.cite.bibtex"), "explore_bibtex", lambda: st.code(bibtex(atlas, url, today), language="bibtex"))

@@ -6,6 +6,7 @@ from atlas.i18n import t
 from components.detail import draw_detail
 from components.filters import describe_active
 from components.layout import page_setup
+from components.lazy import lazy_expander
 from components.map_data import build_map_data
 from components.map_deck import build_deck
 from components.map_grouping import GROUP
@@ -33,6 +34,37 @@ with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
                                disabled=map_data.is_empty)
 filters_text = describe_active(atlas, selection.filters)
 
+
+@st.fragment
+def draw_map(deck, map_data, caption: str, basemap: bool, height_px: int) -> None:
+    """The map, its legend, the clicked record's detail and the table: a click or opening the table reruns only this."""
+    # The chart's toolbar (fullscreen, clear selection) floats above its top edge: the measuring element above the
+    # map (components/map_viewport.py) keeps it off the toggles.
+    # The map takes the main column's full width; what a click opens goes below it, not in a side column.
+    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="map_chart",
+                            height=height_px, alt=t("map.alt", caption=caption))
+    st.html(legend_html(map_data))
+    st.caption(caption + " " + t("map.spread_note"))
+    if basemap:
+        st.caption(t("map.tiles_notice"))
+    picked = selected_record(event.selection, map_data)
+    with st.container(border=picked is not None):
+        if picked is None:
+            st.info(t("map.detail_hint"), icon=":material/ads_click:")
+        elif picked[0] == GROUP:
+            st.info(t("map.group.clicked", group=md_escape(group_title(map_data, picked[1]))), icon=":material/ads_click:")
+        else:
+            st.caption(t("map.detail_header"))
+            draw_detail(atlas, *picked)
+
+    # Built only while open: the map's table equivalent costs nothing on a filter change nobody reads it for.
+    with lazy_expander(t("map.table_expander"), "map_table") as is_open:
+        if is_open:
+            table, total = records_table(map_data)
+            st.dataframe(table, hide_index=True, width="stretch")
+            st.caption(t("map.table_shown", shown=len(table), total=total))
+
+
 size = measure_map()
 # The view lives in the session and changes only on these buttons or when the map's size changes (a phone turned,
 # a window resized), so filter changes never make the map jump.
@@ -53,28 +85,7 @@ elif map_data.is_empty and not show_sites and not map_data.sites.empty:
 elif map_data.is_empty:
     st.info(t("map.nothing_placed", filters=filters_text, events=len(selection.events)), icon=":material/location_off:")
 else:
-    # The chart's toolbar (fullscreen, clear selection) floats above its top edge: the measuring element above the
-    # map (components/map_viewport.py) keeps it off the toggles.
+    # Built in the full run and handed to the fragment, so a click (a fragment rerun) does not rebuild it.
     caption = caption_text(map_data)
-    # The map takes the main column's full width; what a click opens goes below it, not in a side column.
-    event = st.pydeck_chart(build_deck(map_data, atlas, st.session_state[VIEW_KEY], basemap=basemap),
-                            on_select="rerun", selection_mode="single-object", key="map_chart",
-                            height=size.height_px, alt=t("map.alt", caption=caption))
-    st.html(legend_html(map_data))
-    st.caption(caption + " " + t("map.spread_note"))
-    if basemap:
-        st.caption(t("map.tiles_notice"))
-    picked = selected_record(event.selection, map_data)
-    with st.container(border=picked is not None):
-        if picked is None:
-            st.info(t("map.detail_hint"), icon=":material/ads_click:")
-        elif picked[0] == GROUP:
-            st.info(t("map.group.clicked", group=md_escape(group_title(map_data, picked[1]))), icon=":material/ads_click:")
-        else:
-            st.caption(t("map.detail_header"))
-            draw_detail(atlas, *picked)
-
-    table, total = records_table(map_data)
-    with st.expander(t("map.table_expander")):
-        st.dataframe(table, hide_index=True, width="stretch")
-        st.caption(t("map.table_shown", shown=len(table), total=total))
+    deck = build_deck(map_data, atlas, st.session_state[VIEW_KEY], basemap=basemap)
+    draw_map(deck, map_data, caption, basemap, size.height_px)

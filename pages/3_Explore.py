@@ -62,9 +62,18 @@ def draw_table(name: str) -> None:
         draw_selected(table, record_id)
 
 
-for tab, name in zip(st.tabs([t(f"explore.tab.{name}") for name in TABLE_ORDER]), TABLE_ORDER):
-    with tab:
-        draw_table(name)
+@st.fragment
+def draw_tables() -> None:
+    """The tables in tabs with the selected row's detail: a tab switch or a row selection reruns only this part."""
+    # Stateful tabs: only the open one is built and sent, so a filter change formats one table, not five.
+    tabs = st.tabs([t(f"explore.tab.{name}") for name in TABLE_ORDER], key="explore_tab", on_change="rerun")
+    for tab, name in zip(tabs, TABLE_ORDER):
+        if tab.open:
+            with tab:
+                draw_table(name)
+
+
+draw_tables()
 
 st.divider()
 # A section of the page (h2 under the page title): an h3 straight after the h1 skips a heading level.

@@ -2,6 +2,7 @@
 
 from urllib.parse import quote
 
+import pandas as pd
 import streamlit as st
 
 from atlas.dates import format_partial
@@ -12,7 +13,7 @@ from atlas.summaries import (bibtex, coverage, data_dictionary, first_conflicts,
 from components.about import (MAX_CONFLICT_ROWS, MAX_SOURCE_ROWS, anchor, conflicts_display, coverage_display,
                               dictionary_tables,
                               is_conflict_section, mix_display, sources_display, split_changelog)
-from components.cached import data_dir
+from components.cached import data_dir, per_atlas
 from components.detail import site_config
 from components.layout import page_setup
 
@@ -24,9 +25,18 @@ readme_body, changelog = split_changelog(readme)
 preamble = [body for heading, body in readme_body if not heading]
 readme_body = [(heading, body) for heading, body in readme_body if heading]
 specs = atlas.specs
-# Nothing on this page follows the filters: every table describes the whole dataset, built only as far as it is shown.
-dictionary = dictionary_tables(data_dictionary(specs))
-conflict_rows, conflict_total = first_conflicts(atlas, MAX_CONFLICT_ROWS)
+# Nothing on this page follows the filters: every table describes the whole dataset, built only as far as it is shown,
+# once per Atlas and language (a filter change or another visitor reuses them).
+language = current_language()
+dictionary = per_atlas(atlas, ("about.dictionary", language), lambda: dictionary_tables(data_dictionary(specs)))
+
+
+def _conflicts() -> tuple[pd.DataFrame, int]:
+    rows, total = first_conflicts(atlas, MAX_CONFLICT_ROWS)
+    return conflicts_display(rows), total
+
+
+conflicts_shown, conflict_total = per_atlas(atlas, ("about.conflicts", language), _conflicts)
 
 
 def draw_conflicts() -> None:
@@ -34,9 +44,9 @@ def draw_conflicts() -> None:
     if not conflict_total:
         st.info(t("about.conflicts_none"))
     else:
-        if conflict_total > len(conflict_rows):
-            st.caption(t("about.conflicts_capped", shown=len(conflict_rows), total=conflict_total))
-        st.table(conflicts_display(conflict_rows), hide_index=True)
+        if conflict_total > len(conflicts_shown):
+            st.caption(t("about.conflicts_capped", shown=len(conflicts_shown), total=conflict_total))
+        st.table(conflicts_shown, hide_index=True)
 
 
 # The dataset's title is data written in English; the catalog carries it in the other languages.
@@ -73,8 +83,8 @@ note = package.get("x-coverage", {}).get("note", "")
 st.markdown(t("about.coverage_intro"))
 if note:
     st.caption(note)
-st.table(coverage_display(coverage(atlas), dict(zip(atlas.countries["iso2"], atlas.countries["name_en"]))),
-         hide_index=True)
+st.table(per_atlas(atlas, ("about.coverage", language), lambda: coverage_display(
+    coverage(atlas), dict(zip(atlas.countries["iso2"], atlas.countries["name_en"])))), hide_index=True)
 st.caption(t("about.coverage_legend"))
 
 st.header(t("about.dictionary_heading"), anchor=anchor(t("about.dictionary_heading")))
@@ -87,10 +97,10 @@ for name, spec in specs.items():
 
 st.header(t("about.sources_heading"), anchor=anchor(t("about.sources_heading")))
 st.markdown(t("about.sources_intro"))
-sources = most_cited_sources(atlas, MAX_SOURCE_ROWS)
+sources = per_atlas(atlas, ("about.sources", language), lambda: sources_display(most_cited_sources(atlas, MAX_SOURCE_ROWS)))
 if len(atlas.sources) > len(sources):
     st.caption(t("about.sources_capped", shown=len(sources), total=len(atlas.sources)))
-st.dataframe(sources_display(sources), hide_index=True, width="stretch",
+st.dataframe(sources, hide_index=True, width="stretch",
              column_config={t("about.col_link"): st.column_config.LinkColumn(t("about.col_link"), width="medium"),
                             t("about.col_original"): st.column_config.LinkColumn(t("about.col_original"), width="medium",
                                                                                  help=t("about.col_original_help")),
@@ -98,7 +108,7 @@ st.dataframe(sources_display(sources), hide_index=True, width="stretch",
 
 st.header(t("about.mix_heading"), anchor=anchor(t("about.mix_heading")))
 st.caption(t("about.mix_caption"))
-st.dataframe(mix_display(source_mix_by_country(atlas)), hide_index=True)
+st.dataframe(per_atlas(atlas, ("about.mix", language), lambda: mix_display(source_mix_by_country(atlas))), hide_index=True)
 
 if t("about.conflicts_heading") in own_sections:
     st.header(t("about.conflicts_heading"), anchor=anchor(t("about.conflicts_heading")))

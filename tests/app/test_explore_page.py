@@ -7,17 +7,26 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from app_support import exceptions
+from app_support import exceptions, select_tab
 from atlas import Filters, apply_filters, load_atlas
 from components import tables
 from components.tables import build_table, citing_records, selection_key, ways_out
 
 EXPLORE = "pages/3_Explore.py"
 TAB_ORDER = ("workshops", "events", "institutions", "sources", "claims")
+TAB_LABELS = {"workshops": "Workshops", "events": "Events", "institutions": "Institutions", "sources": "Sources",
+              "claims": "Official claims"}
+
+
+def open_tab(app, table: str):
+    """The tab of `table` selected, as a visitor clicks it (only the open tab's table is built and sent)."""
+    return select_tab(app, TAB_LABELS[table])
 
 
 def shown_table(app, table: str):
-    """One tab's table, found by its id column (the claims table is not selectable, so it carries no key)."""
+    """One tab's table, its tab selected first, found by its id column (the claims table is not selectable, so it
+    carries no key)."""
+    open_tab(app, table)
     id_column = tables.ID_COLUMNS[table]
     return next((f.value for f in app.dataframe if list(f.value.columns[:1]) == [id_column]), None)
 
@@ -145,6 +154,7 @@ def test_page_says_showing_n_of_m_when_capped(open_page, mini_dir, monkeypatch):
     captions = [c.value for c in app.caption]
     assert "Showing 2 of 3 workshops that match the filters. The table shows the first 2 of 3 rows; " \
            "the downloads contain all 3." in captions
+    captions = [c.value for c in open_tab(app, "events").caption]
     assert "Showing 2 of 6 events that match the filters. The table shows the first 2 of 6 rows; " \
            "the downloads contain all 6." in captions
 
@@ -156,7 +166,7 @@ def test_page_says_showing_n_of_m_when_capped(open_page, mini_dir, monkeypatch):
     ("events", 0, "Confucius Institute at KazNU"),              # chronological: 2009 first
 ])
 def test_selecting_a_row_opens_the_detail_panel(open_page, mini_dir, table, row, heading):
-    app = open_page(EXPLORE, data_dir=mini_dir)
+    app = open_tab(open_page(EXPLORE, data_dir=mini_dir), table)
     app.session_state[selection_key(table, Filters())] = {"selection": {"rows": [row], "columns": [], "cells": []}}
     app.run()
     assert exceptions(app) == []
@@ -165,7 +175,7 @@ def test_selecting_a_row_opens_the_detail_panel(open_page, mini_dir, table, row,
 
 
 def test_selecting_a_source_lists_the_records_citing_it(open_page, mini_dir):
-    app = open_page(EXPLORE, data_dir=mini_dir, country="KG")
+    app = open_tab(open_page(EXPLORE, data_dir=mini_dir, country="KG"), "sources")
     app.session_state[selection_key("sources", Filters(countries=("KG",)))] = {
         "selection": {"rows": [0], "columns": [], "cells": []}}
     app.run()
@@ -177,7 +187,7 @@ def test_selecting_a_source_lists_the_records_citing_it(open_page, mini_dir):
 
 def test_records_citing_a_source_are_capped_with_a_visible_count(open_page, mini_dir, monkeypatch):
     monkeypatch.setattr(tables, "MAX_ROWS_SHOWN", 2)
-    app = open_page(EXPLORE, data_dir=mini_dir)
+    app = open_tab(open_page(EXPLORE, data_dir=mini_dir), "sources")
     app.session_state[selection_key("sources", Filters())] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     app.run()
     assert shown_table(app, "sources").iloc[0]["source_id"] == "S-001"   # cited by 7 records (hand-counted above)

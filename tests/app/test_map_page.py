@@ -6,11 +6,12 @@ import json
 
 import pytest
 
-from app_support import exceptions
+from app_support import exceptions, open_expander
 from atlas import load_atlas
 from helpers import DATA_DIR
 
 MAP_PAGE = "pages/1_Map.py"
+TABLE_LABEL = "The mapped records as a table"
 
 
 def deck(app) -> dict:
@@ -60,7 +61,7 @@ def test_country_filter_leaves_exactly_the_kyrgyz_records(open_page, mini_dir):
     assert ids(spec, "sites") == {"EV-006"}
     assert ids(spec, "partners") == {"zjweu-cn"}
     assert ids(spec, "partner-arcs") == {"LW-KG-01"}
-    table = app.main.dataframe[-1].value
+    table = open_expander(app, TABLE_LABEL).main.dataframe[-1].value
     assert sorted(table["ID"]) == ["EV-006", "LW-KG-01", "zjweu-cn"]
 
 
@@ -155,5 +156,5 @@ def test_a_layer_above_the_cap_is_drawn_grouped_by_place(open_page, tmp_path, mo
     assert {record["record_kind"] for record in workshops} == {"place"}
     assert "group-counts" in {layer["id"] for layer in spec["layers"]}
     assert "so they are grouped by place (3 places)" in captions(app)
-    table = app.main.dataframe[-1].value
+    table = open_expander(app, TABLE_LABEL).main.dataframe[-1].value
     assert len(table) == 8 and set(table["Location"]) == {"grouped by place"}

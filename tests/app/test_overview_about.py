@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 
-from app_support import exceptions
+from app_support import exceptions, open_expander
 from helpers import DATA_DIR
 
 ABOUT = "pages/4_About.py"
@@ -53,7 +53,10 @@ def test_overview_charts_latest_events_and_page_links(open_page, mini_dir):
         "Ministers meet in Urumqi", "Kyrgyz workshop opens", "Trial operation starts", "MoU signed",
         "Confucius Institute at KazNU"]
     assert latest[0].startswith("**12 May 2025 \\(day precision\\)**")
-    # Each latest event opens onto its detail panel (the shared one, with sources and a correction link).
+    # Each latest event opens onto its detail panel (the shared one, with sources and a correction link), built
+    # when a visitor opens it.
+    assert "Ministers meet in Urumqi" not in [sub.value for sub in app.main.subheader]
+    open_expander(app, latest[0])
     assert "Ministers meet in Urumqi" in [sub.value for sub in app.main.subheader]
     page_links = [element.proto.page for element in app.main.get("page_link")]
     assert page_links == ["Map", "Timeline", "Explore", "About"]      # page names, as Streamlit records them
