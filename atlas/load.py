@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import functools
 import hashlib
 import io
 import json
@@ -25,7 +24,6 @@ from atlas import dates, geo
 from atlas.links import Links, build_links
 from atlas.errors import AtlasDataError, Problem, report_order
 from atlas.i18n import number, t
-from atlas.unicode_tables import COMBINING_RANGES
 from atlas.schema import TableSpec, read_package, table_specs
 from atlas.validate import FALSE_VALUES, TRUE_VALUES, check_outlines, split_list, validate_tables
 
@@ -115,18 +113,58 @@ class Atlas:
         return digest.hexdigest()
 
 
-@functools.cache
-def _combining_marks() -> str:
-    # An RE2 class of every character with a combining class: the test the search form has always used
-    # (unicodedata.combining), from Python's own tables, applied by Arrow instead of per character.
-    return "[" + "".join(f"\\x{{{first:x}}}-\\x{{{last:x}}}" for first, last in COMBINING_RANGES) + "]"
-
-
 def text_series(values: pa.Array | list[str], index: pd.Index, name=None) -> pd.Series:
     """pandas' text Series from an Arrow string array or a list of str, without a Python pass per value."""
     array = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, type=pa.large_string())
     return pd.Series(array.to_pandas(types_mapper={pa.large_string(): _TEXT, pa.string(): _TEXT}.get).array,
                      index=index, name=name)
+
+
+def _fold_character(char: str) -> str:
+    """One character as search folds it: NFKD, combining marks dropped, casefold (the reference's steps)."""
+    decomposed = unicodedata.normalize("NFKD", char)
+    return "".join(part for part in decomposed if not unicodedata.combining(part)).casefold()
+
+
+def _fold_by_character(array: pa.LargeStringArray) -> pa.LargeStringArray:
+    """Every string folded as _fold_character folds each of its characters, without a Python pass per string.
+
+    Folding a string is folding each character in turn: NFKD only decomposes and reorders combining marks,
+    which are then all dropped, and casefold has no context (unlike lower's final sigma). So the text is
+    taken as one array of code points, each distinct code point is folded once in Python, and the results
+    are gathered back by numpy. tests/unit/test_load_speed.py compares this with the per-string reference.
+    """
+    count = len(array)
+    byte_offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset: array.offset + count + 1]
+    data = array.buffers()[2]
+    text = (data.to_pybytes()[byte_offsets[0]: byte_offsets[-1]] if data is not None else b"").decode("utf-8")
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    char_offsets = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(pc.utf8_length(array).to_numpy(zero_copy_only=False), out=char_offsets[1:])
+    present = np.flatnonzero(np.bincount(codes, minlength=1)) if len(codes) else np.zeros(0, dtype=np.int64)
+    folded = [_fold_character(chr(code)) for code in present.tolist()]
+    lengths = np.fromiter(map(len, folded), dtype=np.int64, count=len(folded))
+    utf8_lengths = np.fromiter((len(text.encode("utf-8")) for text in folded), dtype=np.int64, count=len(folded))
+    # Dense index from code point to its entry among the distinct ones.
+    entry = np.zeros(int(present[-1]) + 1 if len(present) else 1, dtype=np.int32)
+    entry[present] = np.arange(len(present), dtype=np.int32)
+    which = entry[codes]
+    out_lengths = lengths[which]
+    if (lengths == 1).all():
+        out_codes = np.frombuffer("".join(folded).encode("utf-32-le"), dtype=np.uint32)[which]
+    else:
+        folded_codes = np.frombuffer("".join(folded).encode("utf-32-le"), dtype=np.uint32)
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        out_ends = np.cumsum(out_lengths)
+        total = int(out_ends[-1]) if len(out_ends) else 0
+        # For each output character: its entry's first character, plus how far into that entry it is.
+        shift = np.repeat(starts[which] - (out_ends - out_lengths), out_lengths)
+        out_codes = folded_codes[shift + np.arange(total, dtype=np.int64)]
+    byte_sums = np.zeros(len(codes) + 1, dtype=np.int64)
+    np.cumsum(utf8_lengths[which], out=byte_sums[1:])
+    out_offsets = byte_sums[char_offsets]
+    out_data = out_codes.tobytes().decode("utf-32-le").encode("utf-8")
+    return pa.LargeStringArray.from_buffers(count, pa.py_buffer(out_offsets), pa.py_buffer(out_data))
 
 
 def normalise_text(series: pd.Series) -> pd.Series:
@@ -139,11 +177,8 @@ def normalise_text(series: pd.Series) -> pd.Series:
     ascii_rows = pc.string_is_ascii(array).to_numpy(zero_copy_only=False)
     folded = pc.ascii_lower(array)
     if not ascii_rows.all():
-        others = array.filter(pa.array(~ascii_rows)).to_pylist()
-        decomposed = pa.array([unicodedata.normalize("NFKD", text) for text in others], type=pa.large_string())
-        stripped = pc.replace_substring_regex(decomposed, pattern=_combining_marks(), replacement="").to_pylist()
-        folded = pc.replace_with_mask(folded, pa.array(~ascii_rows),
-                                      pa.array([text.casefold() for text in stripped], type=pa.large_string()))
+        others = _fold_by_character(array.filter(pa.array(~ascii_rows)))
+        folded = pc.replace_with_mask(folded, pa.array(~ascii_rows), others)
     return text_series(folded, values.index, values.name)
 
 
@@ -371,9 +406,29 @@ def _translated_search_text(translations: pd.DataFrame | None) -> dict[str, pd.S
     """table -> (record_id -> normalised text of all its translations), for cross-language search."""
     if translations is None or translations.empty:
         return {}
-    grouped = translations.assign(text=normalise_text(translations["text"])).groupby(["table", "record_id"])["text"]
-    joined = grouped.agg(" ".join)
-    return {table: joined.xs(table) for table in joined.index.get_level_values(0).unique()}
+    keys = pa.table({"table": pa.array(translations["table"].array, type=pa.large_string()),
+                     "record_id": pa.array(translations["record_id"].array, type=pa.large_string())})
+    text = pa.array(normalise_text(translations["text"]).array, type=pa.large_string())
+    # What groupby(["table", "record_id"]).agg(" ".join) gave, in Arrow: a stable sort by the keys (code point
+    # order, as Python sorts str), then each run of equal keys joined by spaces (a Python join per group took ~9 s
+    # for the 157,000 records at 1000x).
+    order = pc.sort_indices(keys, sort_keys=[("table", "ascending"), ("record_id", "ascending")])
+    tables, records = keys["table"].take(order).combine_chunks(), keys["record_id"].take(order).combine_chunks()
+    text = text.take(order)
+    changed = np.ones(len(order), dtype=bool)
+    changed[1:] = (pc.not_equal(tables[1:], tables[:-1]).to_numpy(zero_copy_only=False)
+                   | pc.not_equal(records[1:], records[:-1]).to_numpy(zero_copy_only=False))
+    starts = np.flatnonzero(changed)
+    offsets = np.append(starts, len(order)).astype(np.int64)
+    joined = pc.binary_join(pa.LargeListArray.from_arrays(pa.array(offsets), text), pa.scalar(" ", pa.large_string()))
+    group_tables, group_records = tables.take(pa.array(starts)), records.take(pa.array(starts))
+    result = {}
+    for table in pc.unique(group_tables).to_pylist():
+        rows = pc.equal(group_tables, table)
+        index = pd.Index(text_series(group_records.filter(rows), pd.RangeIndex(int(pc.sum(rows).as_py()))).array,
+                         name="record_id")
+        result[table] = text_series(joined.filter(rows), index, "text")
+    return result
 
 
 def _as_dict(lookup: pd.Series) -> dict:

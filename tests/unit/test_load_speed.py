@@ -83,6 +83,20 @@ def test_search_folding_equals_the_reference_for_every_character():
     pd.testing.assert_series_equal(normalise_text(texts), reference_load.normalise_text(texts))
 
 
+# Letters whose fold depends on more than a table lookup in a naive reading: final sigma (lower() looks at the
+# neighbours, casefold() does not), marks that attach to the letter before them, decompositions into several
+# characters (ß, ﬁ, Hangul syllables, ①), dotted capital I, titlecase digraphs, no-break spaces.
+_FOLD_ALPHABET = list("aBzΣσςΑİıßﬁ①ёЁйЙé\u0301\u0306\u0327\u0345가각ᄀ한 鲁班工坊\u00a0\u2003Åǅ\U0001d400") + [" ", "-"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts=st.lists(st.text(st.sampled_from(_FOLD_ALPHABET), max_size=12), min_size=1, max_size=30))
+def test_search_folding_equals_the_reference_for_mixed_strings(texts):
+    # The fast fold works on code points across all rows at once: rows of any length, mixed ASCII and not.
+    series = pd.Series(texts + ["plain ascii", ""])
+    pd.testing.assert_series_equal(normalise_text(series), reference_load.normalise_text(series))
+
+
 @pytest.mark.parametrize(("cell", "reason"), [
     ("a | b", "the usual separator with spaces"),
     ("a|b", "no spaces"),
