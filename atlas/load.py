@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 import json
 import os
+import sys
 import tomllib
 from datetime import date
 import unicodedata
@@ -130,40 +132,59 @@ def _fold_by_character(array: pa.LargeStringArray) -> pa.LargeStringArray:
     """Every string folded as _fold_character folds each of its characters, without a Python pass per string.
 
     Folding a string is folding each character in turn: NFKD only decomposes and reorders combining marks,
-    which are then all dropped, and casefold has no context (unlike lower's final sigma). So the text is
-    taken as one array of code points, each distinct code point is folded once in Python, and the results
-    are gathered back by numpy. tests/unit/test_load_speed.py compares this with the per-string reference.
+    which are then all dropped, and casefold has no context (unlike lower's final sigma). So all rows are
+    taken as one array of code points and each distinct code point is folded once in Python; numpy maps the
+    characters that fold to one character, the few that fold to none or several (a lone mark, №, …) are
+    spliced in, and each row's byte length is corrected where a character's UTF-8 length changed (full-width
+    punctuation). tests/unit/test_load_speed.py compares this with the per-string reference.
     """
     count = len(array)
     byte_offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset: array.offset + count + 1]
     data = array.buffers()[2]
     text = (data.to_pybytes()[byte_offsets[0]: byte_offsets[-1]] if data is not None else b"").decode("utf-8")
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    char_offsets = np.zeros(count + 1, dtype=np.int64)
-    np.cumsum(pc.utf8_length(array).to_numpy(zero_copy_only=False), out=char_offsets[1:])
-    present = np.flatnonzero(np.bincount(codes, minlength=1)) if len(codes) else np.zeros(0, dtype=np.int64)
-    folded = [_fold_character(chr(code)) for code in present.tolist()]
-    lengths = np.fromiter(map(len, folded), dtype=np.int64, count=len(folded))
-    utf8_lengths = np.fromiter((len(text.encode("utf-8")) for text in folded), dtype=np.int64, count=len(folded))
-    # Dense index from code point to its entry among the distinct ones.
-    entry = np.zeros(int(present[-1]) + 1 if len(present) else 1, dtype=np.int32)
-    entry[present] = np.arange(len(present), dtype=np.int32)
-    which = entry[codes]
-    out_lengths = lengths[which]
-    if (lengths == 1).all():
-        out_codes = np.frombuffer("".join(folded).encode("utf-32-le"), dtype=np.uint32)[which]
-    else:
-        folded_codes = np.frombuffer("".join(folded).encode("utf-32-le"), dtype=np.uint32)
-        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-        out_ends = np.cumsum(out_lengths)
-        total = int(out_ends[-1]) if len(out_ends) else 0
-        # For each output character: its entry's first character, plus how far into that entry it is.
-        shift = np.repeat(starts[which] - (out_ends - out_lengths), out_lengths)
-        out_codes = folded_codes[shift + np.arange(total, dtype=np.int64)]
-    byte_sums = np.zeros(len(codes) + 1, dtype=np.int64)
-    np.cumsum(utf8_lengths[which], out=byte_sums[1:])
-    out_offsets = byte_sums[char_offsets]
-    out_data = out_codes.tobytes().decode("utf-32-le").encode("utf-8")
+    # Indices as intp once: numpy converts a uint32 index array on every gather otherwise.
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.intp)
+    seen = np.zeros(sys.maxunicode + 1, dtype=bool)
+    seen[codes] = True
+    present = np.flatnonzero(seen).tolist()
+    folded = [_fold_character(chr(code)) for code in present]
+    mapping = np.arange(sys.maxunicode + 1, dtype=np.uint32)
+    # 1: folds to one character of another UTF-8 length (the row's byte length changes); 2: to none or several.
+    irregular = np.zeros(sys.maxunicode + 1, dtype=np.int8)
+    replacement, byte_change = {}, {}
+    for code, result in zip(present, folded):
+        if len(result) == 1:
+            mapping[code] = ord(result)
+        else:
+            replacement[code] = result
+        change = len(result.encode("utf-8")) - len(chr(code).encode("utf-8"))
+        if change:
+            byte_change[code] = change
+        irregular[code] = 2 if len(result) != 1 else 1 if change else 0
+    out_text = codecs.utf_32_le_decode(mapping[codes])[0]
+    out_offsets = byte_offsets - byte_offsets[0]
+    positions = np.flatnonzero(irregular[codes]) if byte_change or replacement else np.zeros(0, dtype=np.intp)
+    position_codes = codes[positions].tolist()
+    if replacement:
+        # Characters folding to none or several kept their place above; spliced in here, one slice each.
+        pieces, previous = [], 0
+        for position, code in zip(positions.tolist(), position_codes):
+            if code in replacement:
+                pieces.append(out_text[previous:position])
+                pieces.append(replacement[code])
+                previous = position + 1
+        pieces.append(out_text[previous:])
+        out_text = "".join(pieces)
+    out_data = out_text.encode("utf-8")
+    if len(positions):
+        char_offsets = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(pc.utf8_length(array).to_numpy(zero_copy_only=False), out=char_offsets[1:])
+        rows = np.searchsorted(char_offsets, positions, side="right") - 1
+        changes = np.array([byte_change.get(code, 0) for code in position_codes], dtype=np.int64)
+        per_row = np.bincount(rows, weights=changes, minlength=count).astype(np.int64)
+        out_offsets = out_offsets + np.concatenate([[0], np.cumsum(per_row)])
+    if out_offsets[-1] != len(out_data):
+        raise AssertionError("folded text and its offsets disagree")
     return pa.LargeStringArray.from_buffers(count, pa.py_buffer(out_offsets), pa.py_buffer(out_data))
 
 
