@@ -47,10 +47,11 @@ class Links:
     scalars: dict[tuple[str, str], np.ndarray]
 
 
-def _positions(ids: pd.Series | list, target_ids: pd.Series) -> np.ndarray:
+def _positions(ids: pd.Series | list | pa.Array, target_ids: pd.Series) -> np.ndarray:
     """Row position in the referenced table of each id; -1 for empty or unknown ids (the validator reports those)."""
     targets = pa.array(target_ids.tolist(), type=pa.large_string(), from_pandas=True)
-    values = pa.array(ids if isinstance(ids, list) else ids.tolist(), type=pa.large_string(), from_pandas=True)
+    values = (ids.cast(pa.large_string()) if isinstance(ids, pa.Array)
+              else pa.array(ids if isinstance(ids, list) else ids.tolist(), type=pa.large_string(), from_pandas=True))
     if pc.count_distinct(targets, mode="all").as_py() != len(targets):
         # Repeated ids (a dataset the validator refused, or a hand-built test frame): pandas' own error.
         lookup = pd.Index(target_ids.to_numpy(dtype=object))
@@ -59,13 +60,19 @@ def _positions(ids: pd.Series | list, target_ids: pd.Series) -> np.ndarray:
     return pc.index_in(values, value_set=targets).fill_null(-1).to_numpy().astype(np.int64)
 
 
-def build_links(tables: dict[str, pd.DataFrame]) -> Links:
+def build_links(tables: dict[str, pd.DataFrame], splits: dict | None = None) -> Links:
+    """`splits`: the loader's split list columns ((table, column) -> atlas.validate.SplitColumn), when it has them:
+    their items and row positions are the flattened tuples, without a Python pass over every cell."""
     lists: dict[tuple[str, str], ListLink] = {}
     for table, column, target, target_id in LIST_LINKS:
-        cells = tables[table][column].tolist()
-        lengths = np.fromiter((len(cell) for cell in cells), dtype=np.int64, count=len(cells))
-        rows = np.repeat(np.arange(len(cells), dtype=np.int64), lengths)
-        flat = [item for cell in cells for item in cell]
+        split = (splits or {}).get((table, column))
+        if split is not None:
+            rows, flat = split.rows, split.items
+        else:
+            cells = tables[table][column].tolist()
+            lengths = np.fromiter((len(cell) for cell in cells), dtype=np.int64, count=len(cells))
+            rows = np.repeat(np.arange(len(cells), dtype=np.int64), lengths)
+            flat = [item for cell in cells for item in cell]
         targets = _positions(flat, tables[target][target_id])
         known = targets >= 0
         lists[(table, column)] = ListLink(rows[known], targets[known])

@@ -27,7 +27,8 @@ from atlas.links import Links, build_links
 from atlas.errors import AtlasDataError, Problem, report_order
 from atlas.i18n import number, t
 from atlas.schema import TableSpec, read_package, table_specs
-from atlas.validate import FALSE_VALUES, TRUE_VALUES, check_outlines, split_list, validate_tables
+from atlas.validate import FALSE_VALUES, TRUE_VALUES, SplitColumn, check_outlines, list_splits, split_items, \
+    validate_tables
 
 # The largest table file the atlas reads, in MB: a documented setting (config.toml `max_table_mb`, or
 # the environment variable below), named in the refusal so an operator knows what to raise.
@@ -403,8 +404,9 @@ def _quote_problem(file: str, lines: list[str], header: list[str], start: int, e
     return Problem(file, start, column(unclosed), t("validate.unbalanced_quote", end=end), root_cause=True)
 
 
-def _typed(spec: TableSpec, frame: pd.DataFrame) -> pd.DataFrame:
+def _typed(spec: TableSpec, frame: pd.DataFrame, splits: dict[tuple[str, str], SplitColumn] | None = None) -> pd.DataFrame:
     typed = frame.copy()
+    splits = {} if splits is None else splits
     for field in spec.fields:
         column = frame[field.name]
         if field.type == "number":
@@ -415,7 +417,8 @@ def _typed(spec: TableSpec, frame: pd.DataFrame) -> pd.DataFrame:
         elif field.type == "boolean":
             typed[field.name] = column.isin(TRUE_VALUES)
         elif field.list_delimiter:
-            typed[field.name] = split_list(column, field.list_delimiter).map(tuple)
+            split = splits.get((spec.name, field.name)) or split_items(column, field.list_delimiter)
+            typed[field.name] = pd.Series(split.tuples(), index=column.index, dtype=object)
     return typed
 
 
@@ -571,10 +574,13 @@ def load_atlas(data_dir: Path | str = DEFAULT_DATA_DIR) -> Atlas:
     # Field checks only on tables whose header is complete, so one broken file does not bury the rest.
     complete = {name: frame for name, frame in raw.items()
                 if not any(p.file == specs[name].path and p.row == 1 for p in problems)}
-    found = validate_tables(specs, complete, outlines)
+    # Every list column split once, shared by the reference checks, the typed tuples and the links.
+    splits = list_splits(specs, complete)
+    found = validate_tables(specs, complete, outlines, splits)
     problems += [p for p in found if not p.warning]
     warnings = sorted((p for p in found if p.warning), key=report_order)
     if problems or not (set(specs) - set(OPTIONAL_TABLES)) <= set(complete):
         raise AtlasDataError(problems, warnings)
-    tables = _derive({name: _typed(specs[name], frame) for name, frame in complete.items()})
-    return Atlas(package=package, outlines=outlines, warnings=tuple(warnings), **tables)
+    tables = _derive({name: _typed(specs[name], frame, splits) for name, frame in complete.items()})
+    links = build_links(tables, splits)
+    return Atlas(package=package, outlines=outlines, warnings=tuple(warnings), links=links, **tables)

@@ -17,7 +17,7 @@ import reference_load
 from atlas import AtlasDataError, geo, load_atlas
 from atlas.load import OPTIONAL_TABLES, TABLE_NAMES, normalise_text, read_csv_fast
 from atlas.unicode_tables import COMBINING_RANGES, PYTHON_WHITESPACE
-from atlas.validate import split_list
+from atlas.validate import split_items, split_list
 from corruptions import CORRUPTIONS
 from helpers import DATA_DIR, MINI_FIXTURE, REPO, build_dataset
 
@@ -111,6 +111,8 @@ def test_search_folding_equals_the_reference_for_mixed_strings(texts):
 def test_list_splitting_equals_the_reference(cell, reason):
     column = pd.Series([cell, "p | q"], dtype="str")
     assert split_list(column, "|").tolist() == reference_load.split_list(column, "|").tolist(), reason
+    # The tuples the Atlas holds, built from the same split without lists in between.
+    assert split_items(column, "|").tuples() == [tuple(cell) for cell in reference_load.split_list(column, "|")], reason
 
 
 def _pandas(data: bytes):
