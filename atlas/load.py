@@ -477,21 +477,32 @@ def joined_text(ids: pd.Series, lookup: pd.Series) -> pd.Series:
     return text_series([" ".join([text_of.get(i, "") for i in cell]) for cell in ids.tolist()], ids.index)
 
 
+def spaced_columns(*columns: pd.Series) -> pd.Series:
+    """columns[0] + " " + columns[1] + ..., row by row, in one Arrow pass: pandas' + copies the growing text once per
+    operator (a dozen copies of the events' search text at 1000x). Missing stays missing, as with +."""
+    index = columns[0].index
+    if any(not column.index.equals(index) for column in columns[1:]):
+        raise ValueError("spaced_columns needs columns on one index")
+    arrays = [pa.array(column.array, type=pa.large_string(), from_pandas=True) for column in columns]
+    joined = pc.binary_join_element_wise(*arrays, pa.scalar(" ", pa.large_string()))
+    return text_series(joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined, index)
+
+
 def _derive(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     countries, institutions = tables["countries"], tables["institutions"]
     workshops, events, claims = tables["workshops"], tables["events"], tables["claims"]
     country_name = countries.set_index("iso2")["name_en"]
     name_of = _names(institutions)
     # Search finds a record by its text in any language: country names in all three, our translations.
-    country_words = normalise_text(countries["name_en"] + " " + countries["name_ru"] + " " + countries["name_zh"])
+    country_words = normalise_text(spaced_columns(countries["name_en"], countries["name_ru"], countries["name_zh"]))
     country_search = pd.Series(country_words.to_numpy(), index=countries["iso2"])
     translated = _translated_search_text(tables.get("translations"))
 
-    institution_text = (institutions["name_en"] + " " + institutions["name_ru"] + " " + institutions["name_zh"] + " "
-                        + _spaced(institutions["aliases"]) + " " + institutions["city"])
+    institution_text = spaced_columns(institutions["name_en"], institutions["name_ru"], institutions["name_zh"],
+                                      _spaced(institutions["aliases"]), institutions["city"])
     institutions["country_name"] = institutions["country"].map(country_name)
-    institutions["search_text"] = normalise_text(institution_text) + " " \
-        + institutions["country"].map(country_search).fillna("")
+    institutions["search_text"] = spaced_columns(normalise_text(institution_text),
+                                                 institutions["country"].map(country_search).fillna(""))
     search_of = institutions.set_index("institution_id")["search_text"]
 
     # Events: spans honest to the precision; undated rows keep NaT and stay off the timeline.
@@ -501,12 +512,12 @@ def _derive(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     # The data's own names are English; other languages are display copies (atlas/localise.py).
     events["country_name"] = events["country"].map(country_name).fillna(t("region.regional", language="en"))
     events["institution_names"] = names_of(events["institution_ids"], name_of)
-    events["search_text"] = normalise_text(
-        events["title"] + " " + events["summary"] + " " + events["place"] + " " + events["other_participants"]) \
-        + " " + joined_text(events["institution_ids"], search_of) \
-        + " " + events["country"].map(country_search).fillna("") \
-        + " " + events["place_country"].map(country_search).fillna("") \
-        + " " + events["event_id"].map(translated.get("events", EMPTY_TEXT)).astype(object).fillna("")
+    events["search_text"] = spaced_columns(
+        normalise_text(spaced_columns(events["title"], events["summary"], events["place"], events["other_participants"])),
+        joined_text(events["institution_ids"], search_of),
+        events["country"].map(country_search).fillna(""),
+        events["place_country"].map(country_search).fillna(""),
+        events["event_id"].map(translated.get("events", EMPTY_TEXT)).astype(object).fillna(""))
 
     # Workshops: milestone dates come from their events, so a date lives in one place only.
     linked = events[events["workshop_id"] != ""].sort_values("date_start")
@@ -523,20 +534,21 @@ def _derive(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     workshops["country_name"] = workshops["country"].map(country_name)
     workshops["host_name"] = workshops["host_institution_id"].map(name_of).fillna("")
     workshops["partner_names"] = names_of(workshops["partner_institution_ids"], name_of)
-    workshops["search_text"] = normalise_text(
-        workshops["name_en"] + " " + workshops["city"] + " " + _spaced(workshops["majors"])) \
-        + " " + workshops["host_institution_id"].map(search_of).fillna("") \
-        + " " + joined_text(workshops["partner_institution_ids"], search_of) \
-        + " " + workshops["country"].map(country_search).fillna("") \
-        + " " + workshops["workshop_id"].map(translated.get("workshops", EMPTY_TEXT)).astype(object).fillna("")
+    workshops["search_text"] = spaced_columns(
+        normalise_text(spaced_columns(workshops["name_en"], workshops["city"], _spaced(workshops["majors"]))),
+        workshops["host_institution_id"].map(search_of).fillna(""),
+        joined_text(workshops["partner_institution_ids"], search_of),
+        workshops["country"].map(country_search).fillna(""),
+        workshops["workshop_id"].map(translated.get("workshops", EMPTY_TEXT)).astype(object).fillna(""))
 
     claims["as_of_start"], claims["as_of_end"] = dates.spans(claims["as_of"])
     claims["year"] = claims["as_of_start"].dt.year.astype("Int64")
     claims["country_name"] = claims["country"].map(country_name).fillna("")
     workshop_search = workshops.set_index("workshop_id")["search_text"]
-    claims["search_text"] = normalise_text(claims["subject"] + " " + claims["value_as_stated"] + " "
-                                           + claims["claimed_by"] + " " + claims["country_name"]) \
-        + " " + claims["workshop_id"].map(workshop_search).fillna("")
+    claims["search_text"] = spaced_columns(
+        normalise_text(spaced_columns(claims["subject"], claims["value_as_stated"], claims["claimed_by"],
+                                      claims["country_name"])),
+        claims["workshop_id"].map(workshop_search).fillna(""))
     return tables
 
 
