@@ -477,6 +477,18 @@ def joined_text(ids: pd.Series, lookup: pd.Series) -> pd.Series:
     return text_series([" ".join([text_of.get(i, "") for i in cell]) for cell in ids.tolist()], ids.index)
 
 
+def looked_up(keys: pd.Series, lookup: pd.Series) -> pd.Series:
+    """keys.map(lookup).fillna("") for text, by Arrow index_in and take (pandas' map makes a Python string of every
+    key first). The lookup's index must be unique, as map requires; the validator has made sure of that."""
+    index_values = pa.array(lookup.index.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    if pc.count_distinct(index_values, mode="all").as_py() != len(index_values):
+        return keys.map(lookup).astype(object).fillna("")
+    positions = pc.index_in(pa.array(keys.array, type=pa.large_string(), from_pandas=True), value_set=index_values)
+    values = pa.array(lookup.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    found = values.take(positions).fill_null("")
+    return text_series(found.combine_chunks() if isinstance(found, pa.ChunkedArray) else found, keys.index)
+
+
 def spaced_columns(*columns: pd.Series) -> pd.Series:
     """columns[0] + " " + columns[1] + ..., row by row, in one Arrow pass: pandas' + copies the growing text once per
     operator (a dozen copies of the events' search text at 1000x). Missing stays missing, as with +."""
@@ -502,7 +514,7 @@ def _derive(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
                                       _spaced(institutions["aliases"]), institutions["city"])
     institutions["country_name"] = institutions["country"].map(country_name)
     institutions["search_text"] = spaced_columns(normalise_text(institution_text),
-                                                 institutions["country"].map(country_search).fillna(""))
+                                                 looked_up(institutions["country"], country_search))
     search_of = institutions.set_index("institution_id")["search_text"]
 
     # Events: spans honest to the precision; undated rows keep NaT and stay off the timeline.
@@ -515,9 +527,9 @@ def _derive(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     events["search_text"] = spaced_columns(
         normalise_text(spaced_columns(events["title"], events["summary"], events["place"], events["other_participants"])),
         joined_text(events["institution_ids"], search_of),
-        events["country"].map(country_search).fillna(""),
-        events["place_country"].map(country_search).fillna(""),
-        events["event_id"].map(translated.get("events", EMPTY_TEXT)).astype(object).fillna(""))
+        looked_up(events["country"], country_search),
+        looked_up(events["place_country"], country_search),
+        looked_up(events["event_id"], translated.get("events", EMPTY_TEXT)))
 
     # Workshops: milestone dates come from their events, so a date lives in one place only.
     linked = events[events["workshop_id"] != ""].sort_values("date_start")
@@ -536,10 +548,10 @@ def _derive(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     workshops["partner_names"] = names_of(workshops["partner_institution_ids"], name_of)
     workshops["search_text"] = spaced_columns(
         normalise_text(spaced_columns(workshops["name_en"], workshops["city"], _spaced(workshops["majors"]))),
-        workshops["host_institution_id"].map(search_of).fillna(""),
+        looked_up(workshops["host_institution_id"], search_of),
         joined_text(workshops["partner_institution_ids"], search_of),
-        workshops["country"].map(country_search).fillna(""),
-        workshops["workshop_id"].map(translated.get("workshops", EMPTY_TEXT)).astype(object).fillna(""))
+        looked_up(workshops["country"], country_search),
+        looked_up(workshops["workshop_id"], translated.get("workshops", EMPTY_TEXT)))
 
     claims["as_of_start"], claims["as_of_end"] = dates.spans(claims["as_of"])
     claims["year"] = claims["as_of_start"].dt.year.astype("Int64")
@@ -548,7 +560,7 @@ def _derive(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     claims["search_text"] = spaced_columns(
         normalise_text(spaced_columns(claims["subject"], claims["value_as_stated"], claims["claimed_by"],
                                       claims["country_name"])),
-        claims["workshop_id"].map(workshop_search).fillna(""))
+        looked_up(claims["workshop_id"], workshop_search))
     return tables
 
 
