@@ -404,7 +404,8 @@ def _quote_problem(file: str, lines: list[str], header: list[str], start: int, e
     return Problem(file, start, column(unclosed), t("validate.unbalanced_quote", end=end), root_cause=True)
 
 
-def _typed(spec: TableSpec, frame: pd.DataFrame, splits: dict[tuple[str, str], SplitColumn] | None = None) -> pd.DataFrame:
+def _typed(spec: TableSpec, frame: pd.DataFrame,
+           splits: dict[tuple[str, str], SplitColumn] | None = None) -> pd.DataFrame:
     typed = frame.copy()
     splits = {} if splits is None else splits
     for field in spec.fields:
@@ -525,7 +526,8 @@ def _derive(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     events["country_name"] = events["country"].map(country_name).fillna(t("region.regional", language="en"))
     events["institution_names"] = names_of(events["institution_ids"], name_of)
     events["search_text"] = spaced_columns(
-        normalise_text(spaced_columns(events["title"], events["summary"], events["place"], events["other_participants"])),
+        normalise_text(spaced_columns(events["title"], events["summary"], events["place"],
+                                      events["other_participants"])),
         joined_text(events["institution_ids"], search_of),
         looked_up(events["country"], country_search),
         looked_up(events["place_country"], country_search),

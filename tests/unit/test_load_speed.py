@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import reference_load
 from atlas import AtlasDataError, geo, load_atlas
 from atlas.schema import read_package, table_specs
-from atlas.load import OPTIONAL_TABLES, TABLE_NAMES, normalise_text, read_csv_fast
+from atlas.load import OPTIONAL_TABLES, TABLE_NAMES, looked_up, normalise_text, read_csv_fast, spaced_columns
 from atlas.unicode_tables import COMBINING_RANGES, PYTHON_WHITESPACE
 from atlas.validate import fullmatches, split_items, split_list
 from corruptions import CORRUPTIONS
@@ -87,7 +87,8 @@ def test_search_folding_equals_the_reference_for_every_character():
 # Letters whose fold depends on more than a table lookup in a naive reading: final sigma (lower() looks at the
 # neighbours, casefold() does not), marks that attach to the letter before them, decompositions into several
 # characters (ß, ﬁ, Hangul syllables, ①), dotted capital I, titlecase digraphs, no-break spaces.
-_FOLD_ALPHABET = list("aBzΣσςΑİıßﬁ①ёЁйЙé\u0301\u0306\u0327\u0345가각ᄀ한 鲁班工坊\u00a0\u2003Åǅ\U0001d400") + [" ", "-"]
+_FOLD_ALPHABET = list("aBzΣσςΑİıßﬁ①ёЁйЙé\u0301\u0306\u0327\u0345가각ᄀ한 鲁班工坊\u00a0\u2003Åǅ\U0001d400")
+_FOLD_ALPHABET += [" ", "-"]
 
 
 @settings(max_examples=400, deadline=None)
@@ -200,7 +201,8 @@ def test_unicode_constants_are_pythons_own():
 _PATTERNS = sorted({field.pattern for spec in table_specs(read_package(DATA_DIR)).values() for field in spec.fields
                     if field.pattern} | {r"[+-]?\d+", r"\d{4}-\d{2}-\d{2}", r"a{,2}", r"[\S]x", r"\w+"})
 # Digits and spaces Python's re knows and RE2 does not (Arabic-Indic, full-width, no-break, \x1f), line ends.
-_PATTERN_ALPHABET = list("SCLEVW-_:/.hHtpsaz09AZ ") + ["\u0663", "\uff11", "\u00a0", "\x1f", "\x0b", "\n", "\t", "\u3000"]
+_PATTERN_ALPHABET = list("SCLEVW-_:/.hHtpsaz09AZ ") + ["\u0663", "\uff11", "\u00a0", "\x1f", "\x0b", "\n", "\t",
+                                                       "\u3000"]
 
 
 @settings(max_examples=300, deadline=None)
@@ -213,3 +215,25 @@ def test_pattern_checks_equal_pythons_fullmatch(values):
     column = pd.Series(values, dtype="str")
     for pattern in _PATTERNS:
         assert fullmatches(column, pattern).tolist() == column.str.fullmatch(pattern).tolist(), pattern
+
+
+@pytest.mark.parametrize(("keys", "lookup", "reason"), [
+    (["KZ", "CN", "XX", ""], {"KZ": "kazakhstan", "CN": "china"}, "unknown and empty keys give ''"),
+    (["a", "b"], {}, "an empty lookup (no translations for the table)"),
+    ([], {"a": "x"}, "no rows"),
+    (["ё", "鲁班"], {"ё": "е", "鲁班": "lu ban"}, "non-ASCII keys"),
+])
+def test_looked_up_equals_map_then_fillna(keys, lookup, reason):
+    key_series = pd.Series(keys, dtype="str", index=pd.RangeIndex(10, 10 + len(keys)))
+    lookup_series = pd.Series(list(lookup.values()), index=pd.Index(list(lookup), dtype="str"), dtype="str")
+    expected = key_series.map(lookup_series).astype(object).fillna("")
+    assert looked_up(key_series, lookup_series).tolist() == expected.tolist(), reason
+    assert looked_up(key_series, lookup_series).index.equals(key_series.index), reason
+
+
+def test_spaced_columns_equals_chained_plus():
+    # Missing values stay missing, as pandas' + leaves them; empty strings still get their separator.
+    first = pd.Series(["a", "", None, "ё"], dtype="str")
+    second = pd.Series(["b", "c", "d", ""], dtype="str")
+    expected = first + " " + second + " " + first
+    pd.testing.assert_series_equal(spaced_columns(first, second, first), expected, check_names=False)
