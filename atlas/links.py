@@ -47,10 +47,11 @@ class Links:
     scalars: dict[tuple[str, str], np.ndarray]
 
 
-def _positions(ids: pd.Series | list, target_ids: pd.Series) -> np.ndarray:
+def _positions(ids: pd.Series | list | pa.Array, target_ids: pd.Series) -> np.ndarray:
     """Row position in the referenced table of each id; -1 for empty or unknown ids (the validator reports those)."""
     targets = pa.array(target_ids.tolist(), type=pa.large_string(), from_pandas=True)
-    values = pa.array(ids if isinstance(ids, list) else ids.tolist(), type=pa.large_string(), from_pandas=True)
+    values = (ids.cast(pa.large_string()) if isinstance(ids, pa.Array)
+              else pa.array(ids if isinstance(ids, list) else ids.tolist(), type=pa.large_string(), from_pandas=True))
     if pc.count_distinct(targets, mode="all").as_py() != len(targets):
         # Repeated ids (a dataset the validator refused, or a hand-built test frame): pandas' own error.
         lookup = pd.Index(target_ids.to_numpy(dtype=object))
@@ -59,18 +60,45 @@ def _positions(ids: pd.Series | list, target_ids: pd.Series) -> np.ndarray:
     return pc.index_in(values, value_set=targets).fill_null(-1).to_numpy().astype(np.int64)
 
 
-def build_links(tables: dict[str, pd.DataFrame]) -> Links:
-    lists: dict[tuple[str, str], ListLink] = {}
+def _as_arrow(ids: pd.Series | list | pa.Array) -> pa.Array:
+    if isinstance(ids, pa.Array):
+        return ids.cast(pa.large_string())
+    return pa.array(ids if isinstance(ids, list) else ids.tolist(), type=pa.large_string(), from_pandas=True)
+
+
+def build_links(tables: dict[str, pd.DataFrame], splits: dict | None = None) -> Links:
+    """`splits`: the loader's split list columns ((table, column) -> atlas.validate.SplitColumn), when it has them:
+    their items and row positions are the flattened tuples, without a Python pass over every cell."""
+    # Every link into one table is looked up in one call: Arrow hashes the referenced ids once, not per link.
+    wanted: dict[str, list[tuple[tuple[str, str], pa.Array]]] = {}
+    list_rows: dict[tuple[str, str], np.ndarray] = {}
     for table, column, target, target_id in LIST_LINKS:
-        cells = tables[table][column].tolist()
-        lengths = np.fromiter((len(cell) for cell in cells), dtype=np.int64, count=len(cells))
-        rows = np.repeat(np.arange(len(cells), dtype=np.int64), lengths)
-        flat = [item for cell in cells for item in cell]
-        targets = _positions(flat, tables[target][target_id])
+        split = (splits or {}).get((table, column))
+        if split is not None:
+            rows, flat = split.rows, split.items
+        else:
+            cells = tables[table][column].tolist()
+            lengths = np.fromiter((len(cell) for cell in cells), dtype=np.int64, count=len(cells))
+            rows = np.repeat(np.arange(len(cells), dtype=np.int64), lengths)
+            flat = [item for cell in cells for item in cell]
+        list_rows[(table, column)] = rows
+        wanted.setdefault(target, []).append(((table, column), _as_arrow(flat)))
+    for table, column, target, target_id in SCALAR_LINKS:
+        wanted.setdefault(target, []).append(((table, column), _as_arrow(tables[table][column])))
+    target_column = {target: target_id for _, _, target, target_id in LIST_LINKS + SCALAR_LINKS}
+    found: dict[tuple[str, str], np.ndarray] = {}
+    for target, requests in wanted.items():
+        positions = _positions(pa.concat_arrays([values for _, values in requests]),
+                               tables[target][target_column[target]])
+        ends = np.cumsum([len(values) for _, values in requests])
+        for (key, _), part in zip(requests, np.split(positions, ends[:-1])):
+            found[key] = part
+    lists: dict[tuple[str, str], ListLink] = {}
+    for table, column, _, _ in LIST_LINKS:
+        targets = found[(table, column)]
         known = targets >= 0
-        lists[(table, column)] = ListLink(rows[known], targets[known])
-    scalars = {(table, column): _positions(tables[table][column], tables[target][target_id])
-               for table, column, target, target_id in SCALAR_LINKS}
+        lists[(table, column)] = ListLink(list_rows[(table, column)][known], targets[known])
+    scalars = {(table, column): found[(table, column)].copy() for table, column, _, _ in SCALAR_LINKS}
     # Shared by every visitor with the Atlas: a write into them raises instead of changing others' views.
     for array in [*scalars.values(), *(part for link in lists.values() for part in (link.rows, link.targets))]:
         array.flags.writeable = False

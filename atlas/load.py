@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
-import functools
 import hashlib
 import io
 import json
 import os
+import sys
 import tomllib
 from datetime import date
 import unicodedata
@@ -25,9 +26,9 @@ from atlas import dates, geo
 from atlas.links import Links, build_links
 from atlas.errors import AtlasDataError, Problem, report_order
 from atlas.i18n import number, t
-from atlas.unicode_tables import COMBINING_RANGES
 from atlas.schema import TableSpec, read_package, table_specs
-from atlas.validate import FALSE_VALUES, TRUE_VALUES, check_outlines, split_list, validate_tables
+from atlas.validate import FALSE_VALUES, TRUE_VALUES, SplitColumn, check_outlines, list_splits, split_items, \
+    validate_tables
 
 # The largest table file the atlas reads, in MB: a documented setting (config.toml `max_table_mb`, or
 # the environment variable below), named in the refusal so an operator knows what to raise.
@@ -115,18 +116,77 @@ class Atlas:
         return digest.hexdigest()
 
 
-@functools.cache
-def _combining_marks() -> str:
-    # An RE2 class of every character with a combining class: the test the search form has always used
-    # (unicodedata.combining), from Python's own tables, applied by Arrow instead of per character.
-    return "[" + "".join(f"\\x{{{first:x}}}-\\x{{{last:x}}}" for first, last in COMBINING_RANGES) + "]"
-
-
 def text_series(values: pa.Array | list[str], index: pd.Index, name=None) -> pd.Series:
     """pandas' text Series from an Arrow string array or a list of str, without a Python pass per value."""
     array = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, type=pa.large_string())
     return pd.Series(array.to_pandas(types_mapper={pa.large_string(): _TEXT, pa.string(): _TEXT}.get).array,
                      index=index, name=name)
+
+
+def _fold_character(char: str) -> str:
+    """One character as search folds it: NFKD, combining marks dropped, casefold (the reference's steps)."""
+    decomposed = unicodedata.normalize("NFKD", char)
+    return "".join(part for part in decomposed if not unicodedata.combining(part)).casefold()
+
+
+def _fold_by_character(array: pa.LargeStringArray) -> pa.LargeStringArray:
+    """Every string folded as _fold_character folds each of its characters, without a Python pass per string.
+
+    Folding a string is folding each character in turn: NFKD only decomposes and reorders combining marks,
+    which are then all dropped, and casefold has no context (unlike lower's final sigma). So all rows are
+    taken as one array of code points and each distinct code point is folded once in Python; numpy maps the
+    characters that fold to one character, the few that fold to none or several (a lone mark, №, …) are
+    spliced in, and each row's byte length is corrected where a character's UTF-8 length changed (full-width
+    punctuation). tests/unit/test_load_speed.py compares this with the per-string reference.
+    """
+    count = len(array)
+    byte_offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset: array.offset + count + 1]
+    data = array.buffers()[2]
+    text = (data.to_pybytes()[byte_offsets[0]: byte_offsets[-1]] if data is not None else b"").decode("utf-8")
+    # Indices as intp once: numpy converts a uint32 index array on every gather otherwise.
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.intp)
+    seen = np.zeros(sys.maxunicode + 1, dtype=bool)
+    seen[codes] = True
+    present = np.flatnonzero(seen).tolist()
+    folded = [_fold_character(chr(code)) for code in present]
+    mapping = np.arange(sys.maxunicode + 1, dtype=np.uint32)
+    # 1: folds to one character of another UTF-8 length (the row's byte length changes); 2: to none or several.
+    irregular = np.zeros(sys.maxunicode + 1, dtype=np.int8)
+    replacement, byte_change = {}, {}
+    for code, result in zip(present, folded):
+        if len(result) == 1:
+            mapping[code] = ord(result)
+        else:
+            replacement[code] = result
+        change = len(result.encode("utf-8")) - len(chr(code).encode("utf-8"))
+        if change:
+            byte_change[code] = change
+        irregular[code] = 2 if len(result) != 1 else 1 if change else 0
+    out_text = codecs.utf_32_le_decode(mapping[codes])[0]
+    out_offsets = byte_offsets - byte_offsets[0]
+    positions = np.flatnonzero(irregular[codes]) if byte_change or replacement else np.zeros(0, dtype=np.intp)
+    position_codes = codes[positions].tolist()
+    if replacement:
+        # Characters folding to none or several kept their place above; spliced in here, one slice each.
+        pieces, previous = [], 0
+        for position, code in zip(positions.tolist(), position_codes):
+            if code in replacement:
+                pieces.append(out_text[previous:position])
+                pieces.append(replacement[code])
+                previous = position + 1
+        pieces.append(out_text[previous:])
+        out_text = "".join(pieces)
+    out_data = out_text.encode("utf-8")
+    if len(positions):
+        char_offsets = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(pc.utf8_length(array).to_numpy(zero_copy_only=False), out=char_offsets[1:])
+        rows = np.searchsorted(char_offsets, positions, side="right") - 1
+        changes = np.array([byte_change.get(code, 0) for code in position_codes], dtype=np.int64)
+        per_row = np.bincount(rows, weights=changes, minlength=count).astype(np.int64)
+        out_offsets = out_offsets + np.concatenate([[0], np.cumsum(per_row)])
+    if out_offsets[-1] != len(out_data):
+        raise AssertionError("folded text and its offsets disagree")
+    return pa.LargeStringArray.from_buffers(count, pa.py_buffer(out_offsets), pa.py_buffer(out_data))
 
 
 def normalise_text(series: pd.Series) -> pd.Series:
@@ -139,11 +199,8 @@ def normalise_text(series: pd.Series) -> pd.Series:
     ascii_rows = pc.string_is_ascii(array).to_numpy(zero_copy_only=False)
     folded = pc.ascii_lower(array)
     if not ascii_rows.all():
-        others = array.filter(pa.array(~ascii_rows)).to_pylist()
-        decomposed = pa.array([unicodedata.normalize("NFKD", text) for text in others], type=pa.large_string())
-        stripped = pc.replace_substring_regex(decomposed, pattern=_combining_marks(), replacement="").to_pylist()
-        folded = pc.replace_with_mask(folded, pa.array(~ascii_rows),
-                                      pa.array([text.casefold() for text in stripped], type=pa.large_string()))
+        others = _fold_by_character(array.filter(pa.array(~ascii_rows)))
+        folded = pc.replace_with_mask(folded, pa.array(~ascii_rows), others)
     return text_series(folded, values.index, values.name)
 
 
@@ -192,7 +249,7 @@ def read_csv_fast(data: bytes, field_names: list[str]) -> pd.DataFrame | None:
     tests/unit/test_load_speed.py compares both readers on generated files.
     """
     # pandas and Arrow split lines differently around a carriage return not followed by a line feed.
-    if not data.endswith(b"\n") or data.count(b"\r") != data.count(b"\r\n"):
+    if not data.endswith(b"\n") or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
         return None
     try:
         table = pacsv.read_csv(
@@ -347,8 +404,10 @@ def _quote_problem(file: str, lines: list[str], header: list[str], start: int, e
     return Problem(file, start, column(unclosed), t("validate.unbalanced_quote", end=end), root_cause=True)
 
 
-def _typed(spec: TableSpec, frame: pd.DataFrame) -> pd.DataFrame:
+def _typed(spec: TableSpec, frame: pd.DataFrame,
+           splits: dict[tuple[str, str], SplitColumn] | None = None) -> pd.DataFrame:
     typed = frame.copy()
+    splits = {} if splits is None else splits
     for field in spec.fields:
         column = frame[field.name]
         if field.type == "number":
@@ -359,7 +418,8 @@ def _typed(spec: TableSpec, frame: pd.DataFrame) -> pd.DataFrame:
         elif field.type == "boolean":
             typed[field.name] = column.isin(TRUE_VALUES)
         elif field.list_delimiter:
-            typed[field.name] = split_list(column, field.list_delimiter).map(tuple)
+            split = splits.get((spec.name, field.name)) or split_items(column, field.list_delimiter)
+            typed[field.name] = pd.Series(split.tuples(), index=column.index, dtype=object)
     return typed
 
 
@@ -371,9 +431,29 @@ def _translated_search_text(translations: pd.DataFrame | None) -> dict[str, pd.S
     """table -> (record_id -> normalised text of all its translations), for cross-language search."""
     if translations is None or translations.empty:
         return {}
-    grouped = translations.assign(text=normalise_text(translations["text"])).groupby(["table", "record_id"])["text"]
-    joined = grouped.agg(" ".join)
-    return {table: joined.xs(table) for table in joined.index.get_level_values(0).unique()}
+    keys = pa.table({"table": pa.array(translations["table"].array, type=pa.large_string()),
+                     "record_id": pa.array(translations["record_id"].array, type=pa.large_string())})
+    text = pa.array(normalise_text(translations["text"]).array, type=pa.large_string())
+    # What groupby(["table", "record_id"]).agg(" ".join) gave, in Arrow: a stable sort by the keys (code point
+    # order, as Python sorts str), then each run of equal keys joined by spaces (a Python join per group took ~9 s
+    # for the 157,000 records at 1000x).
+    order = pc.sort_indices(keys, sort_keys=[("table", "ascending"), ("record_id", "ascending")])
+    tables, records = keys["table"].take(order).combine_chunks(), keys["record_id"].take(order).combine_chunks()
+    text = text.take(order)
+    changed = np.ones(len(order), dtype=bool)
+    changed[1:] = (pc.not_equal(tables[1:], tables[:-1]).to_numpy(zero_copy_only=False)
+                   | pc.not_equal(records[1:], records[:-1]).to_numpy(zero_copy_only=False))
+    starts = np.flatnonzero(changed)
+    offsets = np.append(starts, len(order)).astype(np.int64)
+    joined = pc.binary_join(pa.LargeListArray.from_arrays(pa.array(offsets), text), pa.scalar(" ", pa.large_string()))
+    group_tables, group_records = tables.take(pa.array(starts)), records.take(pa.array(starts))
+    result = {}
+    for table in pc.unique(group_tables).to_pylist():
+        rows = pc.equal(group_tables, table)
+        index = pd.Index(text_series(group_records.filter(rows), pd.RangeIndex(int(pc.sum(rows).as_py()))).array,
+                         name="record_id")
+        result[table] = text_series(joined.filter(rows), index, "text")
+    return result
 
 
 def _as_dict(lookup: pd.Series) -> dict:
@@ -398,21 +478,44 @@ def joined_text(ids: pd.Series, lookup: pd.Series) -> pd.Series:
     return text_series([" ".join([text_of.get(i, "") for i in cell]) for cell in ids.tolist()], ids.index)
 
 
+def looked_up(keys: pd.Series, lookup: pd.Series) -> pd.Series:
+    """keys.map(lookup).fillna("") for text, by Arrow index_in and take (pandas' map makes a Python string of every
+    key first). The lookup's index must be unique, as map requires; the validator has made sure of that."""
+    index_values = pa.array(lookup.index.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    if pc.count_distinct(index_values, mode="all").as_py() != len(index_values):
+        return keys.map(lookup).astype(object).fillna("")
+    positions = pc.index_in(pa.array(keys.array, type=pa.large_string(), from_pandas=True), value_set=index_values)
+    values = pa.array(lookup.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    found = values.take(positions).fill_null("")
+    return text_series(found.combine_chunks() if isinstance(found, pa.ChunkedArray) else found, keys.index)
+
+
+def spaced_columns(*columns: pd.Series) -> pd.Series:
+    """columns[0] + " " + columns[1] + ..., row by row, in one Arrow pass: pandas' + copies the growing text once per
+    operator (a dozen copies of the events' search text at 1000x). Missing stays missing, as with +."""
+    index = columns[0].index
+    if any(not column.index.equals(index) for column in columns[1:]):
+        raise ValueError("spaced_columns needs columns on one index")
+    arrays = [pa.array(column.array, type=pa.large_string(), from_pandas=True) for column in columns]
+    joined = pc.binary_join_element_wise(*arrays, pa.scalar(" ", pa.large_string()))
+    return text_series(joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined, index)
+
+
 def _derive(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     countries, institutions = tables["countries"], tables["institutions"]
     workshops, events, claims = tables["workshops"], tables["events"], tables["claims"]
     country_name = countries.set_index("iso2")["name_en"]
     name_of = _names(institutions)
     # Search finds a record by its text in any language: country names in all three, our translations.
-    country_words = normalise_text(countries["name_en"] + " " + countries["name_ru"] + " " + countries["name_zh"])
+    country_words = normalise_text(spaced_columns(countries["name_en"], countries["name_ru"], countries["name_zh"]))
     country_search = pd.Series(country_words.to_numpy(), index=countries["iso2"])
     translated = _translated_search_text(tables.get("translations"))
 
-    institution_text = (institutions["name_en"] + " " + institutions["name_ru"] + " " + institutions["name_zh"] + " "
-                        + _spaced(institutions["aliases"]) + " " + institutions["city"])
+    institution_text = spaced_columns(institutions["name_en"], institutions["name_ru"], institutions["name_zh"],
+                                      _spaced(institutions["aliases"]), institutions["city"])
     institutions["country_name"] = institutions["country"].map(country_name)
-    institutions["search_text"] = normalise_text(institution_text) + " " \
-        + institutions["country"].map(country_search).fillna("")
+    institutions["search_text"] = spaced_columns(normalise_text(institution_text),
+                                                 looked_up(institutions["country"], country_search))
     search_of = institutions.set_index("institution_id")["search_text"]
 
     # Events: spans honest to the precision; undated rows keep NaT and stay off the timeline.
@@ -422,12 +525,13 @@ def _derive(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     # The data's own names are English; other languages are display copies (atlas/localise.py).
     events["country_name"] = events["country"].map(country_name).fillna(t("region.regional", language="en"))
     events["institution_names"] = names_of(events["institution_ids"], name_of)
-    events["search_text"] = normalise_text(
-        events["title"] + " " + events["summary"] + " " + events["place"] + " " + events["other_participants"]) \
-        + " " + joined_text(events["institution_ids"], search_of) \
-        + " " + events["country"].map(country_search).fillna("") \
-        + " " + events["place_country"].map(country_search).fillna("") \
-        + " " + events["event_id"].map(translated.get("events", EMPTY_TEXT)).astype(object).fillna("")
+    events["search_text"] = spaced_columns(
+        normalise_text(spaced_columns(events["title"], events["summary"], events["place"],
+                                      events["other_participants"])),
+        joined_text(events["institution_ids"], search_of),
+        looked_up(events["country"], country_search),
+        looked_up(events["place_country"], country_search),
+        looked_up(events["event_id"], translated.get("events", EMPTY_TEXT)))
 
     # Workshops: milestone dates come from their events, so a date lives in one place only.
     linked = events[events["workshop_id"] != ""].sort_values("date_start")
@@ -444,20 +548,21 @@ def _derive(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     workshops["country_name"] = workshops["country"].map(country_name)
     workshops["host_name"] = workshops["host_institution_id"].map(name_of).fillna("")
     workshops["partner_names"] = names_of(workshops["partner_institution_ids"], name_of)
-    workshops["search_text"] = normalise_text(
-        workshops["name_en"] + " " + workshops["city"] + " " + _spaced(workshops["majors"])) \
-        + " " + workshops["host_institution_id"].map(search_of).fillna("") \
-        + " " + joined_text(workshops["partner_institution_ids"], search_of) \
-        + " " + workshops["country"].map(country_search).fillna("") \
-        + " " + workshops["workshop_id"].map(translated.get("workshops", EMPTY_TEXT)).astype(object).fillna("")
+    workshops["search_text"] = spaced_columns(
+        normalise_text(spaced_columns(workshops["name_en"], workshops["city"], _spaced(workshops["majors"]))),
+        looked_up(workshops["host_institution_id"], search_of),
+        joined_text(workshops["partner_institution_ids"], search_of),
+        looked_up(workshops["country"], country_search),
+        looked_up(workshops["workshop_id"], translated.get("workshops", EMPTY_TEXT)))
 
     claims["as_of_start"], claims["as_of_end"] = dates.spans(claims["as_of"])
     claims["year"] = claims["as_of_start"].dt.year.astype("Int64")
     claims["country_name"] = claims["country"].map(country_name).fillna("")
     workshop_search = workshops.set_index("workshop_id")["search_text"]
-    claims["search_text"] = normalise_text(claims["subject"] + " " + claims["value_as_stated"] + " "
-                                           + claims["claimed_by"] + " " + claims["country_name"]) \
-        + " " + claims["workshop_id"].map(workshop_search).fillna("")
+    claims["search_text"] = spaced_columns(
+        normalise_text(spaced_columns(claims["subject"], claims["value_as_stated"], claims["claimed_by"],
+                                      claims["country_name"])),
+        looked_up(claims["workshop_id"], workshop_search))
     return tables
 
 
@@ -495,10 +600,13 @@ def load_atlas(data_dir: Path | str = DEFAULT_DATA_DIR) -> Atlas:
     # Field checks only on tables whose header is complete, so one broken file does not bury the rest.
     complete = {name: frame for name, frame in raw.items()
                 if not any(p.file == specs[name].path and p.row == 1 for p in problems)}
-    found = validate_tables(specs, complete, outlines)
+    # Every list column split once, shared by the reference checks, the typed tuples and the links.
+    splits = list_splits(specs, complete)
+    found = validate_tables(specs, complete, outlines, splits)
     problems += [p for p in found if not p.warning]
     warnings = sorted((p for p in found if p.warning), key=report_order)
     if problems or not (set(specs) - set(OPTIONAL_TABLES)) <= set(complete):
         raise AtlasDataError(problems, warnings)
-    tables = _derive({name: _typed(specs[name], frame) for name, frame in complete.items()})
-    return Atlas(package=package, outlines=outlines, warnings=tuple(warnings), **tables)
+    tables = _derive({name: _typed(specs[name], frame, splits) for name, frame in complete.items()})
+    links = build_links(tables, splits)
+    return Atlas(package=package, outlines=outlines, warnings=tuple(warnings), links=links, **tables)

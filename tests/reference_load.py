@@ -7,6 +7,7 @@ import unicodedata
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 import atlas.geo
 import atlas.links
@@ -26,6 +27,14 @@ def split_list(column: pd.Series, delimiter: str | None) -> pd.Series:
     return column.fillna("").map(lambda text: [part.strip() for part in text.split(delimiter) if part.strip()])
 
 
+def split_items(column: pd.Series, delimiter: str | None) -> atlas.validate.SplitColumn:
+    """The per-value split above, in the shape the loader shares between checks, typing and links."""
+    cells = split_list(column, delimiter).tolist()
+    rows = np.repeat(np.arange(len(cells), dtype=np.int64), [len(cell) for cell in cells])
+    items = pa.array([item for cell in cells for item in cell], type=pa.large_string())
+    return atlas.validate.SplitColumn(items, rows, len(cells))
+
+
 def spaced(lists: pd.Series) -> pd.Series:
     return lists.map(" ".join)
 
@@ -41,6 +50,7 @@ def joined_text(ids: pd.Series, lookup: pd.Series) -> pd.Series:
 
 def positions(ids, target_ids: pd.Series) -> np.ndarray:
     lookup = pd.Index(target_ids.to_numpy(dtype=object))
+    ids = ids.to_pylist() if isinstance(ids, pa.Array) else ids
     return lookup.get_indexer(pd.Series(ids, dtype=object).to_numpy(dtype=object)).astype(np.int64)
 
 
@@ -69,8 +79,9 @@ def points_inside(lon: np.ndarray, lat: np.ndarray, polygons: list[list[np.ndarr
 # (module, name, reference): every function the vectorised load changed, swapped back by reference_code().
 REPLACED = (
     (atlas.load, "normalise_text", normalise_text),
-    (atlas.load, "split_list", split_list),
     (atlas.validate, "split_list", split_list),
+    (atlas.load, "split_items", split_items),
+    (atlas.validate, "split_items", split_items),
     (atlas.load, "_spaced", spaced),
     (atlas.load, "names_of", names_of),
     (atlas.load, "joined_text", joined_text),

@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 
 import reference_load
 from atlas import AtlasDataError, geo, load_atlas
-from atlas.load import OPTIONAL_TABLES, TABLE_NAMES, normalise_text, read_csv_fast
+from atlas.schema import read_package, table_specs
+from atlas.load import OPTIONAL_TABLES, TABLE_NAMES, looked_up, normalise_text, read_csv_fast, spaced_columns
 from atlas.unicode_tables import COMBINING_RANGES, PYTHON_WHITESPACE
-from atlas.validate import split_list
+from atlas.validate import fullmatches, split_items, split_list
 from corruptions import CORRUPTIONS
 from helpers import DATA_DIR, MINI_FIXTURE, REPO, build_dataset
 
@@ -83,6 +84,21 @@ def test_search_folding_equals_the_reference_for_every_character():
     pd.testing.assert_series_equal(normalise_text(texts), reference_load.normalise_text(texts))
 
 
+# Letters whose fold depends on more than a table lookup in a naive reading: final sigma (lower() looks at the
+# neighbours, casefold() does not), marks that attach to the letter before them, decompositions into several
+# characters (ß, ﬁ, Hangul syllables, ①), dotted capital I, titlecase digraphs, no-break spaces.
+_FOLD_ALPHABET = list("aBzΣσςΑİıßﬁ①ёЁйЙé\u0301\u0306\u0327\u0345가각ᄀ한 鲁班工坊\u00a0\u2003Åǅ\U0001d400")
+_FOLD_ALPHABET += [" ", "-"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts=st.lists(st.text(st.sampled_from(_FOLD_ALPHABET), max_size=12), min_size=1, max_size=30))
+def test_search_folding_equals_the_reference_for_mixed_strings(texts):
+    # The fast fold works on code points across all rows at once: rows of any length, mixed ASCII and not.
+    series = pd.Series(texts + ["plain ascii", ""])
+    pd.testing.assert_series_equal(normalise_text(series), reference_load.normalise_text(series))
+
+
 @pytest.mark.parametrize(("cell", "reason"), [
     ("a | b", "the usual separator with spaces"),
     ("a|b", "no spaces"),
@@ -97,6 +113,8 @@ def test_search_folding_equals_the_reference_for_every_character():
 def test_list_splitting_equals_the_reference(cell, reason):
     column = pd.Series([cell, "p | q"], dtype="str")
     assert split_list(column, "|").tolist() == reference_load.split_list(column, "|").tolist(), reason
+    # The tuples the Atlas holds, built from the same split without lists in between.
+    assert split_items(column, "|").tuples() == [tuple(cell) for cell in reference_load.split_list(column, "|")], reason
 
 
 def _pandas(data: bytes):
@@ -177,3 +195,45 @@ def test_unicode_constants_are_pythons_own():
     assert PYTHON_WHITESPACE == "".join(c for c in characters if c.isspace())
     combining = [ord(c) for c in characters if unicodedata.combining(c)]
     assert [c for first, last in COMBINING_RANGES for c in range(first, last + 1)] == combining
+
+
+# Every pattern of the data package, and the integer and date forms check_fields asks for.
+_PATTERNS = sorted({field.pattern for spec in table_specs(read_package(DATA_DIR)).values() for field in spec.fields
+                    if field.pattern} | {r"[+-]?\d+", r"\d{4}-\d{2}-\d{2}", r"a{,2}", r"[\S]x", r"\w+"})
+# Digits and spaces Python's re knows and RE2 does not (Arabic-Indic, full-width, no-break, \x1f), line ends.
+_PATTERN_ALPHABET = list("SCLEVW-_:/.hHtpsaz09AZ ") + ["\u0663", "\uff11", "\u00a0", "\x1f", "\x0b", "\n", "\t",
+                                                       "\u3000"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.one_of(st.text(st.sampled_from(_PATTERN_ALPHABET), max_size=12),
+                                 st.sampled_from(["S-123", "EV-0001", "LW-KZ-01", "https://x.org/a", "2024-05-01",
+                                                  "2024-05", "KZ", "+12", "a{,2}", "http://a\u00a0b", "S-12\n"])),
+                       min_size=1, max_size=20))
+def test_pattern_checks_equal_pythons_fullmatch(values):
+    # RE2 answers first and Python re rechecks what it rejects: the verdicts must be exactly Python's.
+    column = pd.Series(values, dtype="str")
+    for pattern in _PATTERNS:
+        assert fullmatches(column, pattern).tolist() == column.str.fullmatch(pattern).tolist(), pattern
+
+
+@pytest.mark.parametrize(("keys", "lookup", "reason"), [
+    (["KZ", "CN", "XX", ""], {"KZ": "kazakhstan", "CN": "china"}, "unknown and empty keys give ''"),
+    (["a", "b"], {}, "an empty lookup (no translations for the table)"),
+    ([], {"a": "x"}, "no rows"),
+    (["ё", "鲁班"], {"ё": "е", "鲁班": "lu ban"}, "non-ASCII keys"),
+])
+def test_looked_up_equals_map_then_fillna(keys, lookup, reason):
+    key_series = pd.Series(keys, dtype="str", index=pd.RangeIndex(10, 10 + len(keys)))
+    lookup_series = pd.Series(list(lookup.values()), index=pd.Index(list(lookup), dtype="str"), dtype="str")
+    expected = key_series.map(lookup_series).astype(object).fillna("")
+    assert looked_up(key_series, lookup_series).tolist() == expected.tolist(), reason
+    assert looked_up(key_series, lookup_series).index.equals(key_series.index), reason
+
+
+def test_spaced_columns_equals_chained_plus():
+    # Missing values stay missing, as pandas' + leaves them; empty strings still get their separator.
+    first = pd.Series(["a", "", None, "ё"], dtype="str")
+    second = pd.Series(["b", "c", "d", ""], dtype="str")
+    expected = first + " " + second + " " + first
+    pd.testing.assert_series_equal(spaced_columns(first, second, first), expected, check_names=False)
