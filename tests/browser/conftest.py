@@ -50,8 +50,19 @@ def watch() -> PageWatch:
     return PageWatch()
 
 
+FAILURE_SHOTS = REPO / "test-artifacts" / "failures"
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    # Kept on the test item so that new_page's teardown knows whether the test itself failed.
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def new_page(browser: Browser, watch: PageWatch) -> Iterator[Callable[..., Page]]:
+def new_page(browser: Browser, watch: PageWatch, request) -> Iterator[Callable[..., Page]]:
     """Factory for pages in fresh browser contexts (a fresh context = a new visitor with no session)."""
     contexts = []
 
@@ -69,6 +80,16 @@ def new_page(browser: Browser, watch: PageWatch) -> Iterator[Callable[..., Page]
         return page
 
     yield make
+    failed = getattr(request.node, "report_call", None)
+    if failed is not None and failed.failed:
+        # A failure on a loaded CI machine is often a timing one: what the page showed then is the evidence.
+        FAILURE_SHOTS.mkdir(parents=True, exist_ok=True)
+        pages = [page for context in contexts for page in context.pages]
+        for number, page in enumerate(pages):
+            try:
+                page.screenshot(path=str(FAILURE_SHOTS / f"{request.node.name}-{number}.png"), full_page=True)
+            except Exception:  # a closed or crashed page must not hide the test's own failure
+                pass
     for context in contexts:
         context.close()
     assert watch.dialogs == [], f"a dialog opened: {watch.dialogs}"

@@ -83,6 +83,8 @@ def hover(page: Page, atlas, record_id: str, zoom_in: int = 0) -> str:
         except PlaywrightTimeoutError:
             if attempt == 2:
                 raise
+            # Give a redraw in progress time to end before the next try (a person would pause too).
+            page.wait_for_timeout(2_000)
     return page.locator(TOOLTIP).inner_text()
 
 
