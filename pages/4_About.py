@@ -20,7 +20,10 @@ from components.layout import page_setup
 atlas, _ = page_setup("about", "nav.about")
 package = atlas.package
 readme_path = data_dir() / "README.md"
-readme = readme_sections(readme_path.read_text(encoding="utf-8")) if readme_path.is_file() else []
+# Read and split once per Atlas and README version (its size and time), not on every rerun of every visitor.
+readme_version = (readme_path.stat().st_size, readme_path.stat().st_mtime_ns) if readme_path.is_file() else None
+readme = per_atlas(atlas, ("about.readme", str(readme_path), readme_version),
+                   lambda: readme_sections(readme_path.read_text(encoding="utf-8")) if readme_version else [])
 readme_body, changelog = split_changelog(readme)
 preamble = [body for heading, body in readme_body if not heading]
 readme_body = [(heading, body) for heading, body in readme_body if heading]
